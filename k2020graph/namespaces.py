@@ -1,0 +1,73 @@
+"""Every namespace of the project, declared once, and ``bind_prefixes`` to put them on a graph."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
+
+#: The default base of every IRI the project mints. Data files are written against it; a
+#: deployment may serve the same data under another base (see :func:`k2020graph.loading.rebase`).
+DEFAULT_BASE = "https://w3id.org/k2020graph/"
+
+K2 = Namespace(DEFAULT_BASE + "def#")
+K2SH = Namespace(DEFAULT_BASE + "shapes#")
+ID = Namespace(DEFAULT_BASE + "id/")
+
+PLAN = Namespace(ID + "plan/")
+STRATEGY = Namespace(ID + "strategy/")
+TILTAK = Namespace(ID + "tiltak/")
+MEASURE = Namespace(ID + "measure/")
+RECORD = Namespace(ID + "record/")
+CONT = Namespace(ID + "continuation/")
+ACTOR = Namespace(ID + "actor/")
+SCHEME = Namespace(ID + "scheme/")
+FLOW = Namespace(ID + "flow/")
+FIGURE = Namespace(ID + "figure/")
+SRC = Namespace(ID + "source/")
+CONCEPT = Namespace(ID + "concept/")
+EVENT = Namespace(ID + "event/")
+
+#: Prefix -> namespace, in the order they are bound and written.
+PREFIXES: dict[str, Namespace] = {
+    "k2": K2,
+    "k2sh": K2SH,
+    "plan": PLAN,
+    "strategy": STRATEGY,
+    "tiltak": TILTAK,
+    "measure": MEASURE,
+    "record": RECORD,
+    "cont": CONT,
+    "actor": ACTOR,
+    "scheme": SCHEME,
+    "flow": FLOW,
+    "figure": FIGURE,
+    "src": SRC,
+    "concept": CONCEPT,
+    "event": EVENT,
+    "dct": Namespace(str(DCTERMS)),
+    "foaf": Namespace(str(FOAF)),
+    "org": Namespace(str(ORG)),
+    "owl": Namespace(str(OWL)),
+    "prov": Namespace(str(PROV)),
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "schema": Namespace(str(SDO)),
+    "sh": Namespace(str(SH)),
+    "skos": Namespace(str(SKOS)),
+    "xsd": Namespace(str(XSD)),
+}
+
+#: The namespaces that the project owns; the closure rule checks every IRI in them.
+OWN_NAMESPACES: tuple[str, ...] = (str(K2), str(ID))
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind every project prefix on ``graph`` (replacing rdflib's defaults) and return it."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def sparql_prefixes() -> str:
+    """The PREFIX lines for every project prefix, for queries built in code."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
