@@ -1,0 +1,49 @@
+# k2020graph — `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install serve test lint format typecheck validate bench browser clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its test dependencies (idempotent)
+
+browser: ## install Debian's chromium for the browser test (needs root; skipped if present)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+serve: install ## start the SPARQL endpoint and linked-data site on http://$(HOST):$(PORT)/
+	$(BIN)/k2020graph serve --host $(HOST) --port $(PORT)
+
+test: install browser ## install everything and run every test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check k2020graph tests bench
+
+format: install ## format the Python code
+	$(BIN)/ruff format k2020graph tests bench
+
+typecheck: install ## mypy over the package
+	$(BIN)/mypy k2020graph
+
+validate: install ## validate the repository's own data
+	$(BIN)/k2020graph validate
+
+bench: install ## run the benchmarks under bench/ (see bench/README.md)
+	$(BIN)/python bench/run.py
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,143 @@
+"""Reading the project's Turtle files into graphs and stores, with errors that name file, line and column."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .errors import InputError
+from .namespaces import DEFAULT_BASE, bind_prefixes
+from .project import Project
+from .store import OxigraphStore
+
+
+def _progress(items: Sequence[Path], label: str) -> Iterable[Path]:
+    """A progress bar on a terminal, nothing when piped (tqdm's ``disable=None`` checks for a TTY)."""
+    if len(items) < 8 or not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=label, unit="file", leave=False)
+
+
+def read_quads(path: Path, base: str = DEFAULT_BASE) -> list[ox.Quad]:
+    """Parse one Turtle file with pyoxigraph; a syntax error becomes an :class:`InputError` with its position.
+
+    ``base`` rebases the project's IRIs: data is written against :data:`DEFAULT_BASE`, and a
+    deployment may serve it under another persistent base.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    try:
+        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+    except SyntaxError as exc:
+        message = str(exc.msg).split(" (", 1)[0] if exc.msg else "syntax error"
+        raise InputError(f"Turtle syntax error: {message}", path, exc.lineno, exc.offset) from None
+    except ValueError as exc:  # invalid UTF-8 and the like
+        raise InputError(f"cannot parse file: {exc}", path) from None
+    if base != DEFAULT_BASE:
+        quads = [rebase_quad(q, DEFAULT_BASE, base) for q in quads]
+    return quads
+
+
+def _rebase_term(term, old: str, new: str):  # type: ignore[no-untyped-def]
+    if isinstance(term, ox.NamedNode) and term.value.startswith(old):
+        return ox.NamedNode(new + term.value[len(old) :])
+    return term
+
+
+def rebase_quad(quad: ox.Quad, old: str, new: str) -> ox.Quad:
+    return ox.Quad(
+        _rebase_term(quad.subject, old, new),
+        _rebase_term(quad.predicate, old, new),
+        _rebase_term(quad.object, old, new),
+    )
+
+
+def quads_to_graph(quads: Iterable[ox.Quad], graph: Graph | None = None) -> Graph:
+    """An rdflib graph holding ``quads`` (their default-graph triples)."""
+    from .terms import to_rdflib
+
+    graph = bind_prefixes(graph if graph is not None else Graph())
+    for q in quads:
+        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+    return graph
+
+
+@dataclass
+class LoadedFiles:
+    """Parsed files, kept per file so that callers can tell where a triple came from."""
+
+    quads: dict[Path, list[ox.Quad]] = field(default_factory=dict)
+
+    def all(self) -> Iterator[ox.Quad]:
+        for quads in self.quads.values():
+            yield from quads
+
+    def graph(self) -> Graph:
+        return quads_to_graph(self.all())
+
+    def __len__(self) -> int:
+        return sum(len(q) for q in self.quads.values())
+
+
+def load_files(paths: Sequence[Path], base: str = DEFAULT_BASE, label: str = "loading") -> LoadedFiles:
+    loaded = LoadedFiles()
+    for path in _progress(paths, label):
+        loaded.quads[path] = read_quads(path, base)
+    return loaded
+
+
+@dataclass
+class KnowledgeGraph:
+    """A project loaded: ontology, data and shapes as parsed files; graphs and the store built on demand.
+
+    Nothing here is module-level state: every caller holds its own ``KnowledgeGraph``.
+    """
+
+    project: Project
+    ontology: LoadedFiles
+    data: LoadedFiles
+    base: str = DEFAULT_BASE
+
+    @classmethod
+    def load(cls, project: Project, data_files: Sequence[Path] | None = None, base: str = DEFAULT_BASE) -> KnowledgeGraph:
+        files = list(data_files) if data_files is not None else project.data_files
+        if not files:
+            raise InputError("no data files (*.ttl) found", project.root / "data/turtle")
+        return cls(
+            project=project,
+            ontology=load_files(project.ontology_files, base, "ontology"),
+            data=load_files(files, base, "data"),
+            base=base,
+        )
+
+    @cached_property
+    def shapes_graph(self) -> Graph:
+        return load_files(self.project.shape_files, self.base, "shapes").graph()
+
+    @cached_property
+    def ontology_graph(self) -> Graph:
+        return self.ontology.graph()
+
+    @cached_property
+    def data_graph(self) -> Graph:
+        return self.data.graph()
+
+    @cached_property
+    def full_graph(self) -> Graph:
+        """Ontology and data together: what is queried, exported and served."""
+        return quads_to_graph([*self.ontology.all(), *self.data.all()])
+
+    @cached_property
+    def store(self) -> OxigraphStore:
+        """The embedded default store, holding ontology and data."""
+        return OxigraphStore([*self.ontology.all(), *self.data.all()])

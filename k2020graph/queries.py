@@ -1,0 +1,157 @@
+"""The canned-query catalogue, built from ``queries/*.rq`` only, and running a query with typed parameters.
+
+Each file holds one query. Its metadata sits in comment lines at the top, so the file stays valid SPARQL
+(after grlc's ``#+`` convention)::
+
+    #+ title@nb: Tiltak som videreføres i K2025
+    #+ title@en: Tiltak continued into K2025
+    #+ description@nb: …
+    #+ description@en: …
+    #+ tags: k2025, divisjon
+    #+ param: division | code | PH | Kortkode for ansvarlig enhet | Short code of the responsible unit
+
+A ``param`` line is ``name | type | default | help@nb | help@en``; an empty default makes it required.
+Types: ``string``, ``code`` (a short code such as PH), ``integer``, ``year``, ``boolean``, ``iri``.
+Values are bound as RDF terms (never pasted into the query text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from .errors import InputError, QueryError
+from .store import Result, Store
+
+PARAM_TYPES = ("string", "code", "integer", "year", "boolean", "iri")
+_META = re.compile(r"^#\+\s*([\w-]+)(?:@([a-z]{2}))?\s*:\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    default: str | None
+    help: dict[str, str]
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def bind(self, raw: str) -> Node:
+        """The RDF term for a raw string value, or a :class:`QueryError` saying why it is ill-typed."""
+        if self.type in ("string", "code"):
+            if self.type == "code" and not re.fullmatch(r"[A-Za-z0-9.\-]{1,32}", raw):
+                raise QueryError(f"parameter {self.name!r}: {raw!r} is not a short code (letters, digits, '.', '-')")
+            return Literal(raw)
+        if self.type in ("integer", "year"):
+            if not re.fullmatch(r"-?\d+", raw.strip()):
+                raise QueryError(f"parameter {self.name!r}: {raw!r} is not {'a year' if self.type == 'year' else 'an integer'}")
+            return Literal(int(raw), datatype=XSD.integer)
+        if self.type == "boolean":
+            low = raw.strip().lower()
+            if low not in ("true", "false", "yes", "no", "ja", "nei", "1", "0"):
+                raise QueryError(f"parameter {self.name!r}: {raw!r} is not a boolean (true/false)")
+            return Literal(low in ("true", "yes", "ja", "1"))
+        if self.type == "iri":
+            if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.\-]*:[^\s<>\"{}|\\^`]+", raw):
+                raise QueryError(f"parameter {self.name!r}: {raw!r} is not an absolute IRI")
+            return URIRef(raw)
+        raise QueryError(f"parameter {self.name!r} has unknown type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    path: Path
+    text: str
+    title: dict[str, str]
+    description: dict[str, str]
+    tags: tuple[str, ...]
+    parameters: tuple[Parameter, ...] = field(default=())
+
+    def bindings(self, values: Mapping[str, str]) -> dict[str, Node]:
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            allowed = ", ".join(known) or "none"
+            raise QueryError(f"query {self.name!r}: unknown parameter {', '.join(unknown)} (allowed: {allowed})")
+        out: dict[str, Node] = {}
+        for p in self.parameters:
+            raw = values.get(p.name, p.default)
+            if raw is None:
+                raise QueryError(f"query {self.name!r}: missing required parameter {p.name!r} ({p.type})")
+            out[p.name] = p.bind(raw)
+        return out
+
+    def run(self, store: Store, values: Mapping[str, str] | None = None) -> Result:
+        return store.query(self.text, self.bindings(values or {}))
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "tags": list(self.tags),
+            "parameters": [
+                {"name": p.name, "type": p.type, "default": p.default, "required": p.required, "help": p.help}
+                for p in self.parameters
+            ],
+        }
+
+
+def parse_query_file(path: Path) -> CannedQuery:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read query: {exc}", path) from None
+    title: dict[str, str] = {}
+    description: dict[str, str] = {}
+    tags: tuple[str, ...] = ()
+    params: list[Parameter] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#+"):
+            continue
+        m = _META.match(line)
+        if not m:
+            raise InputError(f"malformed metadata line {line!r}", path, lineno)
+        key, lang, value = m.group(1), m.group(2) or "", m.group(3)
+        if key == "title":
+            title[lang] = value
+        elif key == "description":
+            description[lang] = (description.get(lang, "") + " " + value).strip()
+        elif key == "tags":
+            tags = tuple(t.strip() for t in value.split(",") if t.strip())
+        elif key == "param":
+            parts = [p.strip() for p in value.split("|")]
+            if len(parts) != 5 or parts[1] not in PARAM_TYPES:
+                raise InputError(
+                    f"param line must be 'name | type | default | help@nb | help@en' with type in {PARAM_TYPES}", path, lineno
+                )
+            params.append(Parameter(parts[0], parts[1], parts[2] or None, {"nb": parts[3], "en": parts[4]}))
+        else:
+            raise InputError(f"unknown metadata key {key!r}", path, lineno)
+    for lang in ("nb", "en"):
+        if lang not in title:
+            raise InputError(f"query metadata lacks 'title@{lang}'", path)
+    return CannedQuery(path.stem, path, text, title, description, tags, tuple(params))
+
+
+def load_catalogue(paths: list[Path]) -> dict[str, CannedQuery]:
+    """Name -> query, for every ``*.rq`` file; the name is the file name without ``.rq``."""
+    return {q.name: q for q in (parse_query_file(p) for p in sorted(paths))}
+
+
+def get(catalogue: Mapping[str, CannedQuery], name: str) -> CannedQuery:
+    try:
+        return catalogue[name]
+    except KeyError:
+        close = [n for n in catalogue if name in n or n in name]
+        hint = f" (did you mean {', '.join(close[:3])}?)" if close else " ('k2020graph queries' lists them)"
+        raise QueryError(f"no canned query named {name!r}{hint}") from None

@@ -1,0 +1,205 @@
+"""The store interface and its implementations.
+
+A :class:`Store` answers SPARQL queries over one loaded graph. The library and both front ends (CLI,
+HTTP) talk only to this interface, so that the embedded default (:class:`OxigraphStore`), rdflib's own
+engine (:class:`RdflibStore`, the reference) and a remote SPARQL endpoint (:class:`SparqlEndpointStore`)
+are interchangeable. Queries never change a store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef, Variable
+from rdflib.term import Node
+
+from .terms import n3, to_oxigraph, to_rdflib
+
+
+@dataclass
+class SelectResult:
+    """Rows of a SELECT query, as rdflib terms (``None`` where a variable is unbound)."""
+
+    variables: list[str]
+    rows: list[tuple[Node | None, ...]] = field(default_factory=list)
+
+    def dicts(self) -> list[dict[str, Node | None]]:
+        return [dict(zip(self.variables, row, strict=True)) for row in self.rows]
+
+
+@dataclass
+class AskResult:
+    value: bool
+
+
+@dataclass
+class GraphResult:
+    graph: Graph
+
+
+Result = SelectResult | AskResult | GraphResult
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every store offers. ``bindings`` bind variables to RDF terms, never by pasting text."""
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result: ...
+
+    def __len__(self) -> int: ...
+
+    @property
+    def version(self) -> str:
+        """A tag that changes whenever the data changes (an HTTP ETag, a cache key)."""
+        ...
+
+
+def _values_block(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """Bind variables for engines without native substitution: a VALUES block after the WHERE clause.
+
+    The terms are written in N-Triples form by rdflib, so no value can change the query's structure.
+    """
+    names = list(bindings)
+    values = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(n3(bindings[n]) for n in names) + ") }"
+    head, sep, tail = sparql.rpartition("}")
+    if not sep:
+        raise ValueError("query has no group graph pattern to bind into")
+    # Place the VALUES inside the outermost WHERE group, so it joins with the whole pattern.
+    return head + "\n" + values + "\n}" + tail
+
+
+class OxigraphStore:
+    """The embedded default store: an in-memory pyoxigraph store (fast SPARQL, low memory)."""
+
+    def __init__(self, quads: Iterable[ox.Quad] = ()) -> None:
+        self.raw = ox.Store()
+        self.raw.bulk_extend(quads)
+        self._version: str | None = None
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> OxigraphStore:
+        return cls(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @property
+    def version(self) -> str:
+        if self._version is None:
+            digest = hashlib.sha256()
+            for line in sorted(str(q) for q in self.raw):
+                digest.update(line.encode())
+            self._version = digest.hexdigest()[:20]
+        return self._version
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        result = self.raw.query(sparql, substitutions=subs or None)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = [tuple(to_rdflib(sol[v]) for v in variables) for sol in result]
+            return SelectResult(variables, rows)
+        if isinstance(result, ox.QueryBoolean):
+            return AskResult(bool(result))
+        graph = Graph()
+        for triple in result:
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))  # type: ignore[arg-type]
+        return GraphResult(graph)
+
+    def dump(self, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> bytes:
+        return self.raw.dump(format=fmt, from_graph=ox.DefaultGraph())  # type: ignore[no-any-return]
+
+
+class RdflibStore:
+    """rdflib's own SPARQL engine over an rdflib graph: the slow but well-known reference."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    @property
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for line in sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in self.graph):
+            digest.update(line.encode())
+        return digest.hexdigest()[:20]
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        result = self.graph.query(sparql, initBindings={Variable(k): v for k, v in (bindings or {}).items()})
+        if result.type == "SELECT":
+            variables = [str(v) for v in result.vars or []]
+            return SelectResult(variables, [tuple(row) for row in result])  # type: ignore[arg-type]
+        if result.type == "ASK":
+            return AskResult(bool(result.askAnswer))
+        graph = Graph()
+        for triple in result:
+            graph.add(triple)  # type: ignore[arg-type]
+        return GraphResult(graph)
+
+
+class SparqlEndpointStore:
+    """A remote SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, Fuseki) reached with SPARQLWrapper."""
+
+    def __init__(self, endpoint: str, timeout: float = 30.0) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+
+    def _wrapper(self, sparql: str, return_format: str):  # type: ignore[no-untyped-def]
+        from SPARQLWrapper import SPARQLWrapper
+
+        wrapper = SPARQLWrapper(self.endpoint)
+        wrapper.setQuery(sparql)
+        wrapper.setReturnFormat(return_format)
+        wrapper.setTimeout(int(self.timeout))
+        wrapper.setMethod("POST")
+        return wrapper
+
+    def __len__(self) -> int:
+        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(result, SelectResult)
+        return int(result.rows[0][0])  # type: ignore[arg-type]
+
+    @property
+    def version(self) -> str:
+        return f"remote-{len(self)}"
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        from SPARQLWrapper import JSON, TURTLE
+
+        text = _values_block(sparql, bindings) if bindings else sparql
+        wrapper = self._wrapper(text, JSON)
+        kind = wrapper.queryType
+        if kind in ("CONSTRUCT", "DESCRIBE"):
+            wrapper.setReturnFormat(TURTLE)
+            data = wrapper.query().convert()
+            graph = Graph()
+            graph.parse(data=data, format="turtle")
+            return GraphResult(graph)
+        payload = wrapper.query().convert()
+        if "boolean" in payload:
+            return AskResult(bool(payload["boolean"]))
+        variables: Sequence[str] = payload["head"]["vars"]
+        rows = [tuple(_json_term(b.get(v)) for v in variables) for b in payload["results"]["bindings"]]
+        return SelectResult(list(variables), rows)
+
+
+def _json_term(binding: dict[str, str] | None) -> Node | None:
+    from rdflib import BNode, Literal
+
+    if binding is None:
+        return None
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in binding:
+        return Literal(value, lang=binding["xml:lang"])
+    datatype = binding.get("datatype")
+    return Literal(value, datatype=URIRef(datatype) if datatype else None)
