@@ -140,7 +140,26 @@ def parse_query_file(path: Path) -> CannedQuery:
     for lang in ("nb", "en"):
         if lang not in title:
             raise InputError(f"query metadata lacks 'title@{lang}'", path)
+    _check_query(path, text, params)
     return CannedQuery(path.stem, path, text, title, description, tags, tuple(params))
+
+
+def _check_query(path: Path, text: str, params: list[Parameter]) -> None:
+    """Parse the query, and check that every parameter can be bound.
+
+    Binding follows SEP-0007 (as pyoxigraph implements it; rdflib's ``initBindings`` and a VALUES
+    block behave alike): a parameter is a variable of the outermost query, so it must be projected
+    by it. Checked once here, against an empty store, so a query can't silently ignore a parameter.
+    """
+    import pyoxigraph as ox
+
+    subs = {ox.Variable(p.name): ox.Literal(p.default or "x") for p in params}
+    try:
+        ox.Store().query(text, substitutions=subs or None)
+    except SyntaxError as exc:
+        raise InputError(f"SPARQL syntax error: {exc.msg}", path, exc.lineno, exc.offset) from None
+    except RuntimeError as exc:
+        raise InputError(f"a parameter is not a projected variable of the outermost SELECT: {exc}", path) from None
 
 
 def load_catalogue(paths: list[Path]) -> dict[str, CannedQuery]:

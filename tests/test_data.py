@@ -1,0 +1,150 @@
+"""The repository's data: it validates, and it covers both source tables (derived from the seed files)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from k2020graph.namespaces import K2, PLAN, RECORD, STRATEGY, TILTAK
+from k2020graph.validation import validate_graphs
+
+NBSP = "\u00a0"
+NUMBER = re.compile(r"^[1-6]\.\d{1,2}$")
+
+
+def test_data_files_were_collected(project) -> None:  # type: ignore[no-untyped-def]
+    assert len(project.data_files) >= 8
+
+
+def test_the_whole_graph_conforms(kg) -> None:  # type: ignore[no-untyped-def]
+    report = validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+    violations = [f"{r.focus} {r.source_shape}: {r.message('en')}" for r in report.results if r.severity == "Violation"]
+    assert report.conforms, "\n".join(violations[:30])
+
+
+def test_validation_does_not_change_the_graphs(kg) -> None:  # type: ignore[no-untyped-def]
+    before = (len(kg.data_graph), len(kg.shapes_graph), len(kg.ontology_graph))
+    validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+    assert (len(kg.data_graph), len(kg.shapes_graph), len(kg.ontology_graph)) == before
+
+
+def final_table_rows(seeds: Path) -> list[tuple[str, int]]:
+    """(K2020 number, line) of every row of seed 001's Tabell 1, read from the paragraphs.
+
+    A row starts with its number, then the reference cell (a number, a bracketed number or empty), then
+    a name that is neither a number nor empty. K2025 references look like numbers too, but are never
+    followed by that pattern.
+    """
+    lines = (seeds / "001_85afa97b513bbd00.txt").read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("Tabell 1: Tiltaksportefølje i planperioden"))
+    paras = [(i + 1, line) for i, line in enumerate(lines) if i > start and line.strip(" ")]
+
+    def empty_or_ref(text: str) -> bool:
+        return text.strip() in ("", NBSP) or text == NBSP or bool(re.fullmatch(r"\(?[1-6]\.\d{1,2}\)?", text.strip()))
+
+    def is_name(text: str) -> bool:
+        t = text.strip()
+        return bool(t) and t != NBSP and not re.fullmatch(r"[\d./()\s-]+", t)
+
+    rows = []
+    for k in range(len(paras) - 2):
+        (line, text), (_, ref), (_, name) = paras[k], paras[k + 1], paras[k + 2]
+        if NUMBER.match(text.strip()) and empty_or_ref(ref) and is_name(name):
+            rows.append((text.strip(), line))
+    return rows
+
+
+def overview_2017_numbers(seeds: Path) -> set[str]:
+    """K2020 numbers that open a row of seed 000's chapter 5 table where the OCR kept them legible."""
+    lines = (seeds / "000_39e83a8743c44998.txt").read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if "Oversikt over alle tiltak i Kompetanse" in line)
+    found = set()
+    for line in lines[start:]:
+        m = re.match(r"^\s*([1-6]\.\d{1,2}) (?:[A-ZÆØÅ]|[a-zæøå]+ )", line)
+        if m:
+            found.add(m.group(1))
+    return found
+
+
+def test_every_row_of_the_final_table_is_in_the_graph(kg, seeds) -> None:  # type: ignore[no-untyped-def]
+    rows = final_table_rows(seeds)
+    assert len(rows) >= 55, f"the seed parser found only {len(rows)} rows"
+    g = kg.data_graph
+    for number, _line in rows:
+        tiltak = TILTAK[f"k2020-{number}"]
+        assert (tiltak, RDF.type, K2.Tiltak) in g, f"K2020 {number} is missing"
+        assert (tiltak, K2.inPlan, PLAN.k2020) in g
+        assert (tiltak, K2.strategy, STRATEGY[f"k2020-{number.split('.')[0]}"]) in g, f"K2020 {number} lacks its strategy"
+        assert (RECORD[f"seed001-k2020-{number}"], K2.recordOf, tiltak) in g, f"no seed-001 record of {number}"
+    # and nothing beyond the table: every K2020 tiltak in the graph is a row of the table
+    in_graph = {
+        str(n) for t in g.subjects(K2.inPlan, PLAN.k2020) for n in g.objects(t, SKOS.notation) if (t, RDF.type, K2.Tiltak) in g
+    }
+    assert in_graph == {n for n, _ in rows}
+
+
+def test_final_table_records_point_at_their_row(kg, seeds) -> None:  # type: ignore[no-untyped-def]
+    g = kg.data_graph
+    for number, line in final_table_rows(seeds):
+        record = RECORD[f"seed001-k2020-{number}"]
+        locations = list(g.objects(record, DCTERMS.source))
+        assert locations, f"record of {number} has no source"
+        starts = {int(v) for loc in locations for v in g.objects(loc, K2.lineStart)}
+        assert line in starts, f"record of {number} should start at seed 001 line {line}, has {starts}"
+
+
+def test_every_legible_row_of_the_2017_table_is_in_the_graph(kg, seeds) -> None:  # type: ignore[no-untyped-def]
+    numbers = overview_2017_numbers(seeds)
+    assert len(numbers) >= 30, f"the seed parser found only {len(numbers)} numbers"
+    g = kg.data_graph
+    missing = sorted(n for n in numbers if (RECORD[f"seed000-k2020-{n}"], RDF.type, K2.TiltakRecord) not in g)
+    assert not missing, f"no seed-000 record for {missing}"
+
+
+def test_records_of_the_2017_table_name_a_responsible_actor(kg) -> None:  # type: ignore[no-untyped-def]
+    g = kg.data_graph
+    records = [r for r in g.subjects(RDF.type, K2.TiltakRecord) if str(r).startswith(str(RECORD["seed000-"]))]
+    assert len(records) >= 50
+    for r in records:
+        assert list(g.objects(r, K2.responsible)), f"{r} has no responsible actor"
+
+
+def test_names_carry_the_language_of_their_source(kg) -> None:  # type: ignore[no-untyped-def]
+    g = kg.data_graph
+    expected = {"seed000-": "nn", "seed001-": "nb"}
+    for record in g.subjects(RDF.type, K2.TiltakRecord):
+        for prefix, lang in expected.items():
+            if str(record).startswith(str(RECORD[prefix])):
+                for title in g.objects(record, DCTERMS.title):
+                    assert isinstance(title, Literal) and title.language == lang, f"{record}: {title!r}"
+
+
+def test_k2020_and_k2025_numbers_never_share_an_iri(kg) -> None:  # type: ignore[no-untyped-def]
+    g = kg.data_graph
+    for t in g.subjects(RDF.type, K2.Tiltak):
+        plans = set(g.objects(t, K2.inPlan))
+        assert len(plans) == 1, f"{t} is in {plans}"
+        (plan,) = plans
+        assert str(t).startswith(str(TILTAK[plan.split("/")[-1] + "-"])), f"{t} is not named after its plan {plan}"
+
+
+def test_every_concept_and_tiltak_is_labelled_in_nb_and_en(kg) -> None:  # type: ignore[no-untyped-def]
+    g = kg.data_graph
+    for cls, prop in ((SKOS.Concept, SKOS.prefLabel), (K2.Tiltak, RDFS.label)):
+        nodes = list(g.subjects(RDF.type, cls))
+        assert nodes, f"no {cls}"
+        for n in nodes:
+            langs = {o.language for o in g.objects(n, prop) if isinstance(o, Literal)}
+            assert {"nb", "en"} <= langs, f"{n} lacks a {prop} in nb or en"
+
+
+def test_cross_listed_numbers_share_one_measure(kg) -> None:  # type: ignore[no-untyped-def]
+    g = kg.data_graph
+    pairs = list(g.subject_objects(K2.crossListedWith))
+    assert len(pairs) >= 12
+    for a, b in pairs:
+        assert g.value(a, K2.measure) == g.value(b, K2.measure) != None  # noqa: E711
+        assert isinstance(a, URIRef)
