@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef, Variable
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from .terms import n3, to_oxigraph, to_rdflib
@@ -131,7 +131,9 @@ class RdflibStore:
         return digest.hexdigest()[:20]
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
-        result = self.graph.query(sparql, initBindings={Variable(k): v for k, v in (bindings or {}).items()})
+        # rdflib's initBindings only pre-bind variables of the outer query (a subquery's copy stays free),
+        # so bind with a VALUES block, which joins like SEP-0007 substitution does in pyoxigraph.
+        result = self.graph.query(_values_block(sparql, bindings) if bindings else sparql)
         if result.type == "SELECT":
             variables = [str(v) for v in result.vars or []]
             return SelectResult(variables, [tuple(row) for row in result])  # type: ignore[arg-type]

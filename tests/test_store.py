@@ -1,0 +1,96 @@
+"""The store interface: the embedded store, rdflib's engine and a real remote Oxigraph server agree."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+
+from k2020graph.store import AskResult, GraphResult, OxigraphStore, RdflibStore, SelectResult, SparqlEndpointStore, Store
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(kg) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A real Oxigraph server on 127.0.0.1, loaded with the repository's graph over the Graph Store Protocol."""
+    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("the oxigraph server (PyPI 'oxigraph') is not installed")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("oxigraph server did not start")
+        body = kg.store.dump()
+        req = urllib.request.Request(base + "/store?default", data=body, method="PUT", headers={"Content-Type": "application/n-triples"})
+        urllib.request.urlopen(req, timeout=30).read()
+        yield base + "/query"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _rows(result) -> set[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    assert isinstance(result, SelectResult)
+    return {tuple("" if t is None else str(t) for t in row) for row in result.rows}
+
+
+def test_stores_satisfy_the_interface(kg, oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    for store in (kg.store, RdflibStore(kg.full_graph), SparqlEndpointStore(oxigraph_server)):
+        assert isinstance(store, Store)
+        assert len(store) == len(kg.full_graph)
+
+
+@pytest.mark.parametrize("division", ["PH", "KP", "FL"])
+def test_headline_query_agrees_on_every_store(kg, catalogue, oxigraph_server, division: str) -> None:  # type: ignore[no-untyped-def]
+    query = catalogue["continued-into-k2025"]
+    embedded = _rows(query.run(kg.store, {"division": division}))
+    assert _rows(query.run(RdflibStore(kg.full_graph), {"division": division})) == embedded
+    assert _rows(query.run(SparqlEndpointStore(oxigraph_server), {"division": division})) == embedded
+    assert all(row[-1] == division for row in embedded)
+
+
+def test_ask_and_construct(kg, oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    ask = "ASK { ?t a <https://w3id.org/k2020graph/def#Tiltak> }"
+    construct = "CONSTRUCT { ?t ?p ?o } WHERE { ?t a <https://w3id.org/k2020graph/def#Tiltak> ; ?p ?o }"
+    for store in (kg.store, RdflibStore(kg.full_graph), SparqlEndpointStore(oxigraph_server)):
+        result = store.query(ask)
+        assert isinstance(result, AskResult) and result.value is True
+        graph = store.query(construct)
+        assert isinstance(graph, GraphResult) and len(graph.graph) > 500
+
+
+def test_bindings_are_terms_not_text(kg) -> None:  # type: ignore[no-untyped-def]
+    """A value that looks like SPARQL is just a literal that matches nothing."""
+    sneaky = Literal('PH" } UNION { ?s ?p ?o } #')
+    q = "SELECT ?s ?code WHERE { ?s <http://www.w3.org/2004/02/skos/core#notation> ?code }"
+    for store in (kg.store, RdflibStore(kg.full_graph)):
+        result = store.query(q, {"code": sneaky})
+        assert isinstance(result, SelectResult) and result.rows == []
+
+
+def test_version_changes_with_the_data(kg) -> None:  # type: ignore[no-untyped-def]
+    quads = list(kg.store.raw)
+    same = OxigraphStore(quads)
+    fewer = OxigraphStore(quads[1:])
+    assert same.version == kg.store.version != fewer.version
