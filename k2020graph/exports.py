@@ -55,6 +55,16 @@ def export_graph(graph: Graph, fmt: str) -> bytes:
     if fmt == "ntriples":  # sort the lines themselves: the N-Triples serialiser follows store order
         lines = sorted(set(stable_graph(graph).serialize(format="nt").splitlines()))
         return ("\n".join(line for line in lines if line) + "\n").encode()
+    if fmt == "trig":  # the whole graph as the dataset's default graph (no generated graph name)
+        from rdflib import Dataset
+
+        ds = Dataset()
+        for prefix, ns in bind_prefixes(Graph()).namespaces():
+            ds.bind(prefix, ns, override=True, replace=True)
+        for triple in sorted(graph, key=_sort_key):
+            ds.default_graph.add(triple)
+        data = ds.serialize(format="trig", encoding="utf-8")
+        return data if isinstance(data, bytes) else data.encode()
     data = stable_graph(graph).serialize(format=GRAPH_FORMATS[fmt][0], encoding="utf-8")
     return data if isinstance(data, bytes) else data.encode()
 

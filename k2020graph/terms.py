@@ -6,6 +6,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
 RDFLIB_TERM = URIRef | BNode | Literal
 
 
@@ -20,6 +22,8 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | N
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # RDF 1.1 simple literal: rdflib spells it without a datatype
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"unsupported term {term!r}")
 

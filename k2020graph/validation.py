@@ -56,25 +56,66 @@ class ValidationReport:
         return names.get(lang) or names.get("nb") or names.get("nn") or names.get("en") or names.get("") or ""
 
 
+class _ParsedOnceGraph(Graph):
+    """A graph that parses each SPARQL text once (pyshacl sends the same text for every focus node).
+
+    The cache belongs to this one graph object, which lives for one validation: no process-wide
+    state is touched (unlike patching rdflib's processor or registering custom evaluators).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parsed: dict[tuple[str, frozenset[tuple[str, str]]], object] = {}
+
+    def query(
+        self,
+        query_object,
+        processor="sparql",
+        result="sparql",
+        initNs=None,
+        initBindings=None,  # type: ignore[no-untyped-def, override]  # noqa: N803
+        use_store_provided=True,
+        **kwargs,
+    ):
+        if isinstance(query_object, str):
+            key = (query_object, frozenset((k, str(v)) for k, v in (initNs or {}).items()))
+            prepared = self._parsed.get(key)
+            if prepared is None:
+                from rdflib.plugins.sparql import prepareQuery
+
+                prepared = self._parsed[key] = prepareQuery(query_object, initNs=initNs or {})
+            query_object = prepared
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
+
+
 def validate_graphs(data: Graph, shapes: Graph, ontology: Graph | None = None) -> ValidationReport:
-    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no argument is changed."""
+    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no argument is changed.
+
+    The data and the ontology are copied into one fresh graph that pyshacl may use in place.
+    """
     import pyshacl
 
+    work = _ParsedOnceGraph()
+    for source in (data, ontology):
+        if source is not None:
+            for triple in source:
+                work.add(triple)
     _conforms, report_graph, _text = pyshacl.validate(
-        data,
+        work,
         shacl_graph=shapes,
-        ont_graph=ontology,
         advanced=True,
         inference="none",
         allow_warnings=True,
-        inplace=False,
+        inplace=True,
     )
     assert isinstance(report_graph, Graph)
+    # pyshacl drops the language tags of SPARQL constraints' messages: recover them from the shapes.
+    known_lang = {str(m): m.language for m in shapes.objects(None, SH.message) if isinstance(m, Literal) and m.language}
     results = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
         messages: dict[str, str] = {}
         for msg in report_graph.objects(node, SH.resultMessage):
-            lang = msg.language if isinstance(msg, Literal) and msg.language else ""
+            lang = (msg.language if isinstance(msg, Literal) and msg.language else None) or known_lang.get(str(msg), "")
             messages.setdefault(lang, str(msg))
         severity = report_graph.value(node, SH.resultSeverity)
         results.append(

@@ -80,7 +80,7 @@ def _expected_table(kg) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped
             "nr": nr,
             "name": val(final, DCTERMS.title),
             "strategy": nr.split(".")[0],
-            "type": val(final, K2.typeText),
+            "type": "; ".join(sorted(str(t) for t in g.objects(final, K2.typeText))) if final is not None else "",
             "responsible": ";".join(sorted({str(g.value(a, SKOS.notation)) for a in g.objects(early, K2.responsible)}))
             if early
             else "",

@@ -42,7 +42,9 @@ def oxigraph_server(kg) -> Iterator[str]:  # type: ignore[no-untyped-def]
         else:
             pytest.fail("oxigraph server did not start")
         body = kg.store.dump()
-        req = urllib.request.Request(base + "/store?default", data=body, method="PUT", headers={"Content-Type": "application/n-triples"})
+        req = urllib.request.Request(
+            base + "/store?default", data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
+        )
         urllib.request.urlopen(req, timeout=30).read()
         yield base + "/query"
     finally:
