@@ -1,0 +1,224 @@
+"""The application factory and the ``k2020graph serve`` entry point.
+
+``create_app(kg_or_store, settings)`` assembles the routers (:mod:`.sparql`, :mod:`.api`,
+:mod:`.linkeddata`, :mod:`.querypage`) around one :class:`~.context.Context`; nothing lives at module
+level, so two applications in one process never share state. The worker pool is started by the
+application's lifespan (after loading, before serving) and stopped with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..loading import KnowledgeGraph
+from ..namespaces import DEFAULT_BASE
+from ..project import Project
+from ..queries import CannedQuery, load_catalogue
+from ..store import OxigraphStore, RdflibStore, Store
+from . import api, linkeddata, querypage, sparql
+from .context import Context, Problem, Settings
+from .negotiation import HTML, JSON, negotiate
+from .texts import both, text
+
+__all__ = ["Settings", "create_app", "run"]
+
+log = logging.getLogger("k2020graph.server")
+access_log = logging.getLogger("k2020graph.access")
+
+DESCRIPTION = """\
+SPARQL 1.1 endpoint, canned queries and linked-data pages over the Kompetanseløft 2020 knowledge graph.
+Read-only; SERVICE and LOAD are refused; each query has a timeout and a row cap.
+
+*SPARQL-endepunkt, ferdige spørringer og lenkede data for kunnskapsgrafen over Kompetanseløft 2020.*
+"""
+
+
+def _oxigraph_store(kg_or_store: KnowledgeGraph | Store) -> tuple[OxigraphStore, KnowledgeGraph | None]:
+    if isinstance(kg_or_store, KnowledgeGraph):
+        return kg_or_store.store, kg_or_store
+    if isinstance(kg_or_store, OxigraphStore):
+        return kg_or_store, None
+    if isinstance(kg_or_store, RdflibStore):  # copied: the endpoint serialises straight from pyoxigraph
+        return OxigraphStore.from_graph(kg_or_store.graph), None
+    raise TypeError(f"create_app needs a KnowledgeGraph or an in-memory store, not {type(kg_or_store).__name__}")
+
+
+def _error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None, problem: Problem | None = None
+) -> Response:
+    """An error in the form the client reads: JSON for the API, HTML for browsers, plain text otherwise."""
+    headers = dict(headers or {})
+    path = request.url.path
+    if path.startswith("/api/"):
+        return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
+    if not path.startswith("/sparql") and negotiate(request.headers.get("accept"), (JSON, HTML)) is HTML:
+        state = request.app.state
+        site: linkeddata.Site = state.site
+        lang = linkeddata.choose_lang(request)
+        shown = problem.localized(lang) if problem is not None else message
+        response = site.render(request, "error.html", lang, status, title=f"{status} {text('error', lang)}", message=shown)
+        response.headers.update(headers)
+        return response
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+
+
+class AccessLog:
+    """One log line per request: client, method, target, status and duration (a plain ASGI middleware)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            ms = (time.perf_counter() - start) * 1000
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = scope.get("path", "") + (f"?{query}" if query else "")
+            if len(target) > 200:
+                target = target[:197] + "..."
+            client = scope.get("client") or ("-", 0)
+            access_log.info('%s "%s %s" %d %.1f ms', client[0], scope.get("method", "-"), target, status[0], ms)
+
+
+def create_app(
+    kg_or_store: KnowledgeGraph | Store,
+    settings: Settings | None = None,
+    catalogue: dict[str, CannedQuery] | None = None,
+) -> FastAPI:
+    """A FastAPI application serving ``kg_or_store`` (a :class:`KnowledgeGraph`, or a store).
+
+    The canned queries come from ``catalogue``, else from the knowledge graph's project. The base IRI
+    is ``settings.base``, else the graph's own (load the data with ``KnowledgeGraph.load(..., base=)``
+    to serve it under another base).
+    """
+    settings = settings or Settings()
+    store, kg = _oxigraph_store(kg_or_store)
+    if catalogue is None:
+        catalogue = load_catalogue(kg.project.query_files) if kg is not None else {}
+    base = settings.base or (kg.base if kg is not None else DEFAULT_BASE)
+    if kg is not None and base != kg.base:
+        raise ValueError(f"the data was loaded under {kg.base}, not {base}: load it with KnowledgeGraph.load(..., base={base!r})")
+    ctx = Context(settings=settings, store=store, base=base, catalogue=catalogue, kg=kg)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx.pool.start()  # fork the workers now: after loading, before the first request
+        try:
+            yield
+        finally:
+            ctx.pool.close()
+
+    app = FastAPI(
+        title="k2020graph",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: nothing is loaded from the internet
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.k2020 = ctx
+    site = linkeddata.Site(ctx)
+    app.state.site = site
+
+    @app.exception_handler(Problem)
+    async def problem(request: Request, exc: Problem) -> Response:
+        return _error_response(request, exc.status, exc.message, exc.headers, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error_response(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
+        return _error_response(request, 400, reasons)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.error("error while answering %s %s", request.method, request.url.path, exc_info=exc)
+        return _error_response(request, 500, both("err_internal"))
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "K2020-Truncated", "K2020-Rows", "Content-Language"],
+        max_age=3600,
+    )
+    app.add_middleware(AccessLog)  # the outermost: every request, CORS preflights too
+
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.include_router(sparql.make_router(ctx))
+    app.include_router(api.make_router(ctx))
+    app.include_router(querypage.make_router(ctx, site))
+    app.include_router(linkeddata.make_router(ctx, site))
+    app.include_router(linkeddata.make_fallback_router(ctx, site))
+    return app
+
+
+def _logging() -> dict[str, Any]:
+    fmt = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": fmt},
+        "handlers": {"stderr": handler},
+        "loggers": {
+            "k2020graph": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }
+
+
+def run(project: Project, host: str = "127.0.0.1", port: int = 8000, base: str | None = None, timeout: float = 10.0) -> None:
+    """Load ``project`` and serve it with uvicorn until interrupted (``k2020graph serve``)."""
+    import uvicorn
+
+    start = time.perf_counter()
+    kg = KnowledgeGraph.load(project, base=base or DEFAULT_BASE)
+    app = create_app(kg, Settings(base=base, timeout=timeout))
+    ctx: Context = app.state.k2020
+    sys.stderr.write(
+        f"k2020graph: {len(ctx.store)} triples (data version {ctx.version}) loaded in {time.perf_counter() - start:.2f} s; "
+        f"serving http://{host}:{port}/ (base {ctx.base}, timeout {timeout:g} s)\n"
+    )
+    sys.stderr.flush()
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=_logging(),
+        access_log=False,  # AccessLog writes one line per request, with its duration
+        server_header=False,
+        timeout_graceful_shutdown=max(1, int(timeout) + 1),  # then running queries are cancelled, workers killed
+    )

@@ -1,0 +1,172 @@
+"""What every route needs, held by one object per application (``app.state.k2020``), never by a module.
+
+:class:`Settings` are the knobs; :class:`Context` holds the loaded store, the catalogue, the worker
+pool and the helpers that turn a query into a response or into a clear error (:class:`Problem`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..loading import KnowledgeGraph
+from ..namespaces import DEFAULT_BASE, PREFIXES
+from ..queries import CannedQuery
+from ..store import OxigraphStore
+from .engine import plain_term
+from .pool import QueryPool, QueryTimeout, WorkerLost
+from .texts import both, text
+
+_ABSOLUTE_IRI = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server behaves. ``base`` None means the data's own base (``KnowledgeGraph.base``)."""
+
+    base: str | None = None
+    timeout: float = 10.0  # seconds per query
+    row_cap: int = 10_000  # rows (or triples) per result at most
+    max_query_length: int = 100_000  # characters
+    max_body: int = 1_000_000  # bytes of a POST body
+    workers: int = 2  # worker processes kept ready
+    max_workers: int = 4  # worker processes at most (queries running at once)
+    worker_memory_mb: int | None = 2048  # address space a worker may add to what it shares
+    cors_origins: tuple[str, ...] = ("*",)
+    page_limit: int = 500  # rows per section (and per index page) on the HTML pages
+
+
+class Problem(Exception):
+    """An error answer: the status, a message for people, and extra headers.
+
+    Made with :meth:`of`, it knows its text's key, so a page can say it in its reader's language;
+    otherwise (and for the endpoint and the API) the message holds both languages.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        key: str | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+        self.key = key
+        self.values = dict(values or {})
+
+    @classmethod
+    def of(cls, status: int, key: str, headers: Mapping[str, str] | None = None, **values: object) -> Problem:
+        return cls(status, both(key, **values), headers, key, values)
+
+    def localized(self, lang: str) -> str:
+        return text(self.key, lang, **self.values) if self.key else self.message
+
+
+def rebase(iri: str, base: str) -> str:
+    return base + iri[len(DEFAULT_BASE) :] if iri.startswith(DEFAULT_BASE) else iri
+
+
+def rebase_query(text: str, base: str) -> str:
+    """A query written against the default base, rewritten for data served under ``base``."""
+    return text if base == DEFAULT_BASE else text.replace("<" + DEFAULT_BASE, "<" + base)
+
+
+def check_iri(value: str, param: str) -> str:
+    if not _ABSOLUTE_IRI.fullmatch(value):
+        raise Problem.of(400, "err_graph_iri", param=param, value=value)
+    return value
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: OxigraphStore
+    base: str
+    catalogue: dict[str, CannedQuery]
+    kg: KnowledgeGraph | None = None
+    pool: QueryPool = field(init=False)
+    version: str = field(init=False)
+    prefixes: dict[str, str] = field(init=False)
+    templates_dir: Path = Path(__file__).parent / "templates"
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.version = self.store.version  # computed now, not on the first request
+        self.prefixes = {p: rebase(str(ns), self.base) for p, ns in PREFIXES.items()}
+        self.catalogue = {
+            name: dataclasses.replace(q, text=rebase_query(q.text, self.base)) for name, q in self.catalogue.items()
+        }
+        s = self.settings
+        self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
+
+    # -- small helpers --------------------------------------------------------------------------------
+
+    def cached(self, key: str, build: Any) -> Any:
+        """``build()`` once per key (the data never changes while the server runs)."""
+        with self._cache_lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = build()
+        with self._cache_lock:
+            return self._cache.setdefault(key, value)
+
+    def etag(self, *parts: object) -> str:
+        digest = hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:16]
+        return f'"{self.version}-{digest}"'
+
+    def sparql_prefixes(self) -> str:
+        return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes.items())
+
+    # -- running queries ----------------------------------------------------------------------------
+
+    def check_length(self, query: str) -> None:
+        if len(query) > self.settings.max_query_length:
+            raise Problem.of(413, "err_too_long", size=len(query), limit=self.settings.max_query_length)
+
+    async def execute(
+        self,
+        query: str,
+        *,
+        results: str = "json",
+        graph: str = "turtle",
+        default_graph: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        bindings: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run ``query`` in a worker; the worker's successful reply, or a :class:`Problem`."""
+        request = {
+            "query": query,
+            "results": results,
+            "graph": graph,
+            "row_cap": self.settings.row_cap,
+            "default_graph": list(default_graph),
+            "named_graphs": list(named_graphs),
+            "substitutions": {k: plain_term(v) for k, v in (bindings or {}).items()},
+            "prefixes": self.prefixes,
+        }
+        try:
+            reply = await self.pool.run(request, self.settings.timeout)
+        except QueryTimeout as exc:
+            key = "err_busy" if exc.busy else "err_timeout"
+            raise Problem.of(503, key, {"Retry-After": "1"}, seconds=exc.seconds) from None
+        except WorkerLost:
+            raise Problem.of(503, "err_lost") from None
+        if reply["ok"]:
+            return reply
+        if reply["kind"] == "syntax":
+            raise Problem.of(400, "err_syntax", line=reply["line"], column=reply["column"], message=reply["message"])
+        message = reply["message"]
+        if "Too many open files" in message or "os error 24" in message:
+            raise Problem.of(400, "err_sandbox")
+        raise Problem.of(400, "err_query", message=message)

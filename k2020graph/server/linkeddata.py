@@ -1,0 +1,477 @@
+"""The linked-data site: every IRI under the base dereferences, plus indexes, ontology, VoID and dumps.
+
+A request for ``/id/tiltak/k2020-3.14`` describes ``{base}id/tiltak/k2020-3.14``: HTML for browsers,
+Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` (or ``?format=``), always with ``Vary: Accept``.
+The language of the pages is ``?lang=`` (remembered in a cookie), else ``Accept-Language``, else nb.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from .. import __version__
+from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
+from ..exports import export_graph
+from .context import Context, Problem
+from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
+from .sparql import not_modified
+from .texts import LANGS, both, text, translator
+from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, value_of
+
+VOID = "http://rdfs.org/ns/void#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+
+#: dump file suffix -> (exports format name, media type)
+DUMPS = {
+    "ttl": ("turtle", "text/turtle; charset=utf-8"),
+    "nt": ("ntriples", "application/n-triples"),
+    "jsonld": ("jsonld", "application/ld+json"),
+    "rdf": ("rdfxml", "application/rdf+xml"),
+    "trig": ("trig", "application/trig"),
+}
+assert all(name in EXPORT_FORMATS for name, _ in DUMPS.values())
+
+
+def choose_lang(request: Request) -> str:
+    """``?lang=`` first, then the ``lang`` cookie, then ``Accept-Language``; bokmål by default."""
+    for value in (request.query_params.get("lang"), request.cookies.get("lang")):
+        if value in LANGS:
+            return value
+    best, best_q = "nb", -1.0
+    for part in request.headers.get("accept-language", "").split(","):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = "nb" if tag.split("-")[0] in ("nb", "nn", "no") else "en" if tag.split("-")[0] == "en" else None
+        if lang and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+@dataclass
+class IndexRow:
+    subject: TermView
+    types: list[TermView]
+    name: str | None
+
+
+class Site:
+    """Builds the pages of one application (templates, labels, caches), from its :class:`Context`."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.labels = Labeller(ctx)
+        self.templates = Jinja2Templates(directory=str(ctx.templates_dir))
+        self.templates.env.globals.update(version=__version__, data_version=ctx.version)
+
+    # -- responses ------------------------------------------------------------------------------------
+
+    def render(self, request: Request, template: str, lang: str, status: int = 200, **values: Any) -> HTMLResponse:
+        switch = {}
+        for other in LANGS:
+            params = dict(request.query_params)
+            params["lang"] = other
+            switch[other] = f"{request.url.path}?{urlencode(params)}"
+        response = self.templates.TemplateResponse(
+            request,
+            template,
+            {"lang": lang, "t": translator(lang), "switch": switch, "settings": self.ctx.settings, **values},
+            status_code=status,
+        )
+        response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+        response.headers["Content-Language"] = lang
+        if request.query_params.get("lang") in LANGS and request.cookies.get("lang") != lang:
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+        return response
+
+    def rdf_response(self, request: Request, triples: Iterable[ox.Triple], fmt: Format, tag: str) -> Response:
+        headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
+        etag = self.ctx.etag(tag, fmt.name)
+        cached = not_modified(request, etag, headers)
+        if cached is not None:
+            return cached
+        assert fmt.rdf is not None
+        prefixes = self.ctx.prefixes if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+        body = ox.serialize(list(triples), format=fmt.rdf, prefixes=prefixes)
+        return Response(body, media_type=fmt.content_type, headers={**headers, "ETag": etag})
+
+    def negotiate_page(self, request: Request) -> Format:
+        chosen = choose(request.query_params.get("format"), request.headers.get("accept"), PAGE_FORMATS)
+        if chosen is None:
+            raise Problem.of(406, "err_406", formats=listing(PAGE_FORMATS))
+        return chosen
+
+    def resource_response(self, request: Request, iri: str) -> Response:
+        """The page or the triples of ``iri`` (404 when the graph says nothing about it)."""
+        fmt = self.negotiate_page(request)
+        if not self.exists(iri):
+            if fmt is HTML:
+                lang = choose_lang(request)
+                message = f"{iri}\n{text('no_data', lang)}"
+                return self.render(request, "error.html", lang, 404, title=text("not_found", lang), message=message)
+            raise Problem(404, f"{iri}: " + both("no_data"))
+        if fmt is not HTML:
+            return self.rdf_response(request, self.description(iri), fmt, "resource:" + iri)
+        lang = choose_lang(request)
+        headers = {"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"}
+        etag = self.ctx.etag("page", iri, lang)
+        cached = not_modified(request, etag, headers)
+        if cached is not None:
+            return cached
+        view = describe(self.ctx, self.labels, iri, lang)
+        formats = [(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]
+        sparql = "/query?" + urlencode({"query": f"DESCRIBE <{iri}>"})
+        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql)
+        response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
+        return response
+
+    # -- data ----------------------------------------------------------------------------------------
+
+    def description(self, iri: str) -> list[ox.Triple]:
+        """The triples about ``iri``: those it is the subject of, then those it is the object of (capped)."""
+        node = ox.NamedNode(iri)
+        raw = self.ctx.store.raw
+        out = [q.triple for q in raw.quads_for_pattern(node, None, None)]
+        cap = self.ctx.settings.row_cap
+        for q in raw.quads_for_pattern(None, None, node):
+            if len(out) >= cap:
+                break
+            out.append(q.triple)
+        return out
+
+    def exists(self, iri: str) -> bool:
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:  # not an IRI at all, so not one of the graph's
+            return False
+        raw = self.ctx.store.raw
+        return any(True for _ in raw.quads_for_pattern(node, None, None)) or any(
+            True for _ in raw.quads_for_pattern(None, None, node)
+        )
+
+    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> ox.QuerySolutions:
+        result = self.ctx.store.raw.query(self.ctx.sparql_prefixes() + bind(query, bindings))
+        assert isinstance(result, ox.QuerySolutions)
+        return result
+
+    def index_rows(self, where: str, lang: str, **bindings: ox.NamedNode | ox.Literal) -> list[IndexRow]:
+        """Subjects matching ``where`` (binding ``?s``), with their types and a title from their records."""
+        types: dict[str, set[str]] = defaultdict(set)
+        names: dict[str, list[ox.Literal]] = defaultdict(list)
+        query = (
+            f"SELECT ?s ?type ?name WHERE {{ {where} "
+            "OPTIONAL { ?s a ?type } OPTIONAL { ?r k2:recordOf ?s ; dct:title ?name } }"
+        )
+        for row in self.select(query, **bindings):
+            s = row["s"]
+            if not isinstance(s, ox.NamedNode):
+                continue
+            types[s.value]
+            if row["type"] is not None:
+                types[s.value].add(row["type"].value)
+            if isinstance(row["name"], ox.Literal):
+                names[s.value].append(row["name"])
+        rows = []
+        for iri, kinds in types.items():
+            best = self.labels.pick(names.get(iri, []), lang)
+            rows.append(
+                IndexRow(
+                    self.labels.term(ox.NamedNode(iri), lang),
+                    [self.labels.term(ox.NamedNode(t), lang) for t in sorted(kinds)],
+                    best.value if best is not None else None,
+                )
+            )
+        rows.sort(key=lambda r: r.subject.sort_key)
+        return rows
+
+    def folders(self) -> list[tuple[str, int, list[str]]]:
+        """The collections under ``{base}id/``: name, number of resources, their commonest types."""
+
+        def build() -> list[tuple[str, int, list[str]]]:
+            prefix = self.ctx.base + "id/"
+            counts: Counter[str] = Counter()
+            kinds: dict[str, Counter[str]] = defaultdict(Counter)
+            query = "SELECT ?s ?type WHERE { ?s a ?type FILTER(STRSTARTS(STR(?s), ?prefix)) }"
+            for row in self.select(query, prefix=ox.Literal(prefix)):
+                folder = row["s"].value[len(prefix) :].split("/", 1)[0]
+                counts[folder] += 1
+                kinds[folder][row["type"].value] += 1
+            return [(f, counts[f], [t for t, _ in kinds[f].most_common(3)]) for f in sorted(counts)]
+
+        return self.ctx.cached("folders", build)  # type: ignore[no-any-return]
+
+    def class_counts(self) -> dict[str, int]:
+        def build() -> dict[str, int]:
+            query = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"
+            return {row["class"].value: int(row["n"].value) for row in self.select(query)}
+
+        return self.ctx.cached("class_counts", build)  # type: ignore[no-any-return]
+
+    def property_counts(self) -> dict[str, int]:
+        def build() -> dict[str, int]:
+            query = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
+            return {row["p"].value: int(row["n"].value) for row in self.select(query)}
+
+        return self.ctx.cached("property_counts", build)  # type: ignore[no-any-return]
+
+    # -- the ontology -----------------------------------------------------------------------------------
+
+    def ontology_terms(self, lang: str) -> dict[str, Any]:
+        k2 = self.ctx.prefixes["k2"]
+        raw = self.ctx.store.raw
+        labels = self.labels
+        counts = self.class_counts()
+        prop_counts = self.property_counts()
+
+        def values(iri: str, predicate: str) -> list[TermView]:
+            return [labels.term(q.object, lang) for q in raw.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(predicate), None)]
+
+        def by_lang(iri: str, predicate: str) -> dict[str, str]:
+            return {lit.language or "": lit.value for lit in labels.literals(iri, predicate)}
+
+        classes, properties = [], []
+        subjects = {
+            q.subject.value
+            for q in raw.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None)
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(k2)
+        }
+        for iri in sorted(subjects, key=lambda i: i.lower()):
+            kinds = {value_of(q.object) for q in raw.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(RDF_TYPE), None)}
+            entry: dict[str, Any] = {
+                "iri": iri,
+                "id": iri[len(k2) :],
+                "curie": labels.curie(iri),
+                "label": by_lang(iri, RDFS + "label"),
+                "definition": by_lang(iri, SKOS + "definition"),
+                "types": [labels.term(ox.NamedNode(t), lang) for t in sorted(kinds)],
+                "superclasses": values(iri, RDFS + "subClassOf"),
+                "domain": values(iri, RDFS + "domain"),
+                "range": values(iri, RDFS + "range"),
+                "see_also": values(iri, RDFS + "seeAlso"),
+            }
+            if OWL + "Class" in kinds or RDFS + "Class" in kinds:
+                entry["count"] = counts.get(iri, 0)
+                entry["instances"] = "/instances?" + urlencode({"class": iri})
+                classes.append(entry)
+            else:
+                entry["count"] = prop_counts.get(iri, 0)
+                properties.append(entry)
+        ontology = self.ctx.base + "def"
+        header = {
+            "iri": ontology,
+            "title": labels.text_of(ontology, DCT + "title", lang),
+            "description": labels.text_of(ontology, DCT + "description", lang),
+            "version": [v.text for v in values(ontology, OWL + "versionInfo")],
+            "modified": [v.text for v in values(ontology, DCT + "modified")],
+            "license": values(ontology, DCT + "license"),
+        }
+        return {"classes": classes, "properties": properties, "header": header}
+
+    def ontology_triples(self) -> list[ox.Triple]:
+        prefix = self.ctx.base + "def"
+        query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), ?prefix)) }"
+        result = self.ctx.store.raw.query(bind(query, {"prefix": ox.Literal(prefix)}))
+        return list(result)  # type: ignore[arg-type]
+
+    # -- VoID ---------------------------------------------------------------------------------------------
+
+    def void_triples(self, request: Request) -> list[ox.Triple]:
+        n, lit = ox.NamedNode, ox.Literal
+        integer = n(XSD + "integer")
+        here = str(request.url_for("void"))
+        root = str(request.url_for("home"))
+        ds = n(here + "#dataset")
+        out = [
+            ox.Triple(ds, n(RDF_TYPE), n(VOID + "Dataset")),
+            ox.Triple(ds, n(DCT + "title"), lit("Kompetanseløft 2020 – kunnskapsgraf", language="nb")),
+            ox.Triple(ds, n(DCT + "title"), lit("Kompetanseløft 2020 – knowledge graph", language="en")),
+            ox.Triple(ds, n(DCT + "description"), lit(text("site_intro", "nb"), language="nb")),
+            ox.Triple(ds, n(DCT + "description"), lit(text("site_intro", "en"), language="en")),
+            ox.Triple(ds, n(FOAF + "homepage"), n(root)),
+            ox.Triple(ds, n(VOID + "sparqlEndpoint"), n(str(request.url_for("sparql_get")))),
+            ox.Triple(ds, n(VOID + "uriSpace"), lit(self.ctx.base + "id/")),
+            ox.Triple(ds, n(VOID + "vocabulary"), n(self.ctx.prefixes["k2"])),
+            ox.Triple(ds, n(VOID + "triples"), lit(str(len(self.ctx.store)), datatype=integer)),
+            ox.Triple(ds, n(OWL + "versionInfo"), lit(self.ctx.version)),
+            ox.Triple(ds, n(VOID + "exampleResource"), n(self.ctx.prefixes["tiltak"] + "k2020-3.14")),
+        ]
+        for suffix in DUMPS:
+            out.append(ox.Triple(ds, n(VOID + "dataDump"), n(str(request.url_for("dump", suffix=suffix)))))
+        license_ = [q.object for q in self.ctx.store.raw.quads_for_pattern(n(self.ctx.base + "def"), n(DCT + "license"), None)]
+        out += [ox.Triple(ds, n(DCT + "license"), lic) for lic in license_]
+        for i, (cls, count) in enumerate(sorted(self.class_counts().items())):
+            part = ox.BlankNode(f"class{i}")
+            out += [
+                ox.Triple(ds, n(VOID + "classPartition"), part),
+                ox.Triple(part, n(VOID + "class"), n(cls)),
+                ox.Triple(part, n(VOID + "entities"), lit(str(count), datatype=integer)),
+            ]
+        for i, (prop, count) in enumerate(sorted(self.property_counts().items())):
+            part = ox.BlankNode(f"property{i}")
+            out += [
+                ox.Triple(ds, n(VOID + "propertyPartition"), part),
+                ox.Triple(part, n(VOID + "property"), n(prop)),
+                ox.Triple(part, n(VOID + "triples"), lit(str(count), datatype=integer)),
+            ]
+        return out
+
+    # -- dumps ----------------------------------------------------------------------------------------------
+
+    def dump(self, fmt: str) -> bytes:
+        def graph():  # type: ignore[no-untyped-def]
+            if self.ctx.kg is not None:
+                return self.ctx.kg.full_graph
+            from ..loading import quads_to_graph
+
+            return quads_to_graph(self.ctx.store.raw)
+
+        def build() -> bytes:
+            return export_graph(self.ctx.cached("rdflib_graph", graph), fmt)
+
+        return self.ctx.cached("dump:" + fmt, build)  # type: ignore[no-any-return]
+
+
+def make_router(ctx: Context, site: Site) -> APIRouter:
+    router = APIRouter(tags=["Linked data"])
+    base = ctx.base
+
+    def index(request: Request, title: str, rows: list[IndexRow], lang: str, note: str = "") -> HTMLResponse:
+        limit = ctx.settings.page_limit
+        pages = max(1, -(-len(rows) // limit))
+        try:
+            page = min(pages, max(1, int(request.query_params.get("page", "1"))))
+        except ValueError:
+            page = 1
+        links = {}
+        for name, number in (("previous", page - 1), ("next", page + 1)):
+            if 1 <= number <= pages:
+                params = dict(request.query_params)
+                params["page"] = str(number)
+                links[name] = f"{request.url.path}?{urlencode(params)}"
+        return site.render(
+            request,
+            "index.html",
+            lang,
+            title=title,
+            rows=rows[(page - 1) * limit : page * limit],
+            total=len(rows),
+            page=page,
+            pages=pages,
+            links=links,
+            note=note,
+        )
+
+    @router.get("/", name="home", response_class=HTMLResponse, summary="The home page")
+    def home(request: Request) -> HTMLResponse:
+        lang = choose_lang(request)
+        counts = site.class_counts()
+        main_classes = [
+            (site.labels.term(ox.NamedNode(cls), lang), counts[cls], "/instances?" + urlencode({"class": cls}))
+            for cls in sorted(counts, key=lambda c: -counts[c])
+        ]
+        folders = [(name, count, [site.labels.display(t, lang) for t in kinds]) for name, count, kinds in site.folders()]
+        return site.render(
+            request,
+            "home.html",
+            lang,
+            triples=len(ctx.store),
+            folders=folders,
+            classes=main_classes,
+            dumps=list(DUMPS),
+            queries=list(ctx.catalogue.values()),
+        )
+
+    @router.get("/id/", response_class=HTMLResponse, summary="The collections of resources")
+    def id_root(request: Request) -> HTMLResponse:
+        return home(request)
+
+    @router.get("/id/{path:path}", summary="A resource (or, with a trailing slash, a collection)")
+    def id_path(path: str, request: Request) -> Response:
+        if path.endswith("/") or not path:
+            lang = choose_lang(request)
+            prefix = base + "id/" + path
+            subjects = f"{{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o . FILTER(STRSTARTS(STR(?s), {ox.Literal(prefix)})) }} }}"
+            rows = site.index_rows(subjects, lang)
+            if not rows:
+                raise Problem(404, f"{prefix}: " + both("no_data"))
+            return index(request, f"/id/{path}", rows, lang, prefix)
+        return site.resource_response(request, base + "id/" + path)
+
+    @router.get("/def", name="ontology", summary="The ontology: documentation (HTML) or its triples")
+    def ontology(request: Request) -> Response:
+        fmt = site.negotiate_page(request)
+        if fmt is not HTML:
+            return site.rdf_response(request, site.ontology_triples(), fmt, "ontology")
+        lang = choose_lang(request)
+        return site.render(request, "ontology.html", lang, **site.ontology_terms(lang))
+
+    @router.get("/def/{path:path}", summary="A resource under the ontology's namespace")
+    def def_path(path: str, request: Request) -> Response:
+        return site.resource_response(request, base + "def/" + path)
+
+    @router.get("/resource", name="resource", summary="Any IRI of the graph, also outside the base")
+    def any_resource(request: Request, iri: str) -> Response:
+        if iri.startswith(base):
+            return RedirectResponse("/" + iri[len(base) :], status_code=303)
+        return site.resource_response(request, iri)
+
+    @router.get("/instances", name="instances", response_class=HTMLResponse, summary="The instances of a class")
+    def instances(request: Request) -> HTMLResponse:
+        cls = request.query_params.get("class", "")
+        lang = choose_lang(request)
+        try:
+            rows = site.index_rows("?s a ?class .", lang, **{"class": ox.NamedNode(cls)}) if cls else []
+        except ValueError:
+            raise Problem.of(400, "err_graph_iri", param="class", value=cls) from None
+        label = site.labels.display(cls, lang) if cls else ""
+        return index(request, f"{text('instances_of', lang)} {label}", rows, lang, cls)
+
+    @router.get("/.well-known/void", name="void", summary="VoID description of the dataset")
+    def void(request: Request) -> Response:
+        offers = GRAPH_FORMATS
+        fmt = choose(request.query_params.get("format"), request.headers.get("accept"), offers)
+        if fmt is None:
+            raise Problem.of(406, "err_406", formats=listing(offers))
+        return site.rdf_response(request, site.void_triples(request), fmt, "void:" + str(request.base_url))
+
+    @router.get("/dump.{suffix}", name="dump", summary="The whole graph: ttl, nt, jsonld, rdf (RDF/XML) or trig")
+    def dump(suffix: str, request: Request) -> Response:
+        if suffix not in DUMPS:
+            raise Problem(404, f"/dump.{suffix}: ttl, nt, jsonld, rdf, trig")
+        name, media = DUMPS[suffix]
+        headers = {"Cache-Control": "no-cache", "Content-Disposition": f'inline; filename="k2020graph.{suffix}"'}
+        etag = ctx.etag("dump", suffix)
+        cached = not_modified(request, etag, headers)
+        if cached is not None:
+            return cached
+        return Response(site.dump(name), media_type=media, headers={**headers, "ETag": etag})
+
+    return router
+
+
+def make_fallback_router(ctx: Context, site: Site) -> APIRouter:
+    """The last route: any other path under the base that the graph knows; 404 otherwise."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/{path:path}")
+    def anything(path: str, request: Request) -> Response:
+        iri = ctx.base + path
+        if path and site.exists(iri):
+            return site.resource_response(request, iri)
+        raise Problem(404, f"/{path}: " + both("no_data"))
+
+    return router

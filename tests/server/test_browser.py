@@ -1,0 +1,93 @@
+"""In a real browser: Debian's headless Chromium, driven by Playwright, against the real server.
+
+Open the query page, run the canned query continued-into-k2025, see its rows, follow a link to a tiltak
+page and see its K2025 numbers. Playwright never downloads a browser here: it is given /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.requested = requested
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_run_a_canned_query_and_follow_a_tiltak_link(server: Any, page: Any) -> None:
+    page.goto(server.url + "/query")
+    assert page.title().startswith("Spør grafen")
+    page.select_option("#name", "continued-into-k2025")  # loads the canned query (inline script)
+    page.wait_for_url("**name=continued-into-k2025**")
+    assert "SELECT ?tiltak" in page.input_value("#query")
+    assert page.input_value("input[name='p.division']") == "PH"
+    page.click("#run")
+    page.wait_for_selector("#results table.results")
+    rows = page.locator("table.results tbody tr")
+    assert rows.count() == 2
+    assert page.inner_text("#rowcount") == "2"
+    assert "Demensomsorgens ABC" in page.inner_text("table.results")
+    assert page.locator("#results a", has_text="Last ned CSV").count() == 1
+
+    page.click("table.results a[href='/id/tiltak/k2020-3.14']")
+    page.wait_for_url("**/id/tiltak/k2020-3.14")
+    assert page.inner_text("h1") == "K2020-tiltak 3.14"
+    k2025 = page.inner_text("#sec_k2025")
+    assert "K2025-tiltak 1.31" in k2025 and "K2025-tiltak 1.10" in k2025
+    assert "seed-001, linje 283–291" in k2025
+
+    page.click("a[hreflang='en']")  # the visible language switch
+    page.wait_for_url("**lang=en**")
+    assert page.inner_text("h1") == "K2020 tiltak 3.14"
+    assert "Continued as K2025 tiltak" in page.inner_text("#sec_k2025")
+
+    # nothing was loaded from anywhere but the server
+    assert page.requested and all(url.startswith(server.url) for url in page.requested), page.requested
+
+
+def test_a_syntax_error_is_shown_on_the_page(server: Any, page: Any) -> None:
+    page.goto(server.url + "/query")
+    page.fill("#query", "SELECT * WHERE { ?s ?p }")
+    page.click("#run")
+    error = page.wait_for_selector("#results pre.error")
+    assert "linje 1, kolonne 25" in error.inner_text()  # in the page's language (nb-NO here)
