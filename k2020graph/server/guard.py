@@ -17,8 +17,8 @@ QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 #: Keywords that would make the engine open a connection or read a document.
 FETCH_WORDS = {
-    "SERVICE": "SERVICE (a federated query) would make the server fetch a URL",
-    "LOAD": "LOAD would make the server fetch a URL",
+    "SERVICE": "SERVICE",
+    "LOAD": "LOAD",
 }
 
 _IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")

@@ -159,8 +159,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR …) are not accepted.",
     },
     "err_fetch": {
-        "nb": "Avvist: {reason}. Tjeneren henter aldri URL-er og leser aldri filer på grunn av en spørring.",
-        "en": "Refused: {reason}. The server never fetches a URL or reads a file because of a query.",
+        "nb": (
+            "Avvist: {reason} ville fått tjeneren til å hente en URL. "
+            "Tjeneren henter aldri URL-er og leser aldri filer på grunn av en spørring."
+        ),
+        "en": (
+            "Refused: {reason} would make the server fetch a URL. "
+            "The server never fetches a URL or reads a file because of a query."
+        ),
     },
     "err_sandbox": {
         "nb": "Avvist: spørringen prøvde å åpne en fil eller en forbindelse, og det gjør tjeneren aldri.",

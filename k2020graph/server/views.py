@@ -298,7 +298,8 @@ HIGHLIGHTS: tuple[Highlight, ...] = (
         "sec_flows",
         ("k2:Tiltak",),
         ("flow", "grantor", "recipient", "amount", "year", "source"),
-        "?flow k2:forTiltak ?this . OPTIONAL { ?flow k2:grantor ?grantor } OPTIONAL { ?flow k2:recipient ?recipient } "
+        "?flow a k2:FundingFlow ; k2:forTiltak ?this . "
+        "OPTIONAL { ?flow k2:grantor ?grantor } OPTIONAL { ?flow k2:recipient ?recipient } "
         "OPTIONAL { ?flow k2:amount ?amount } OPTIONAL { ?flow k2:year ?year } OPTIONAL { ?flow dct:source ?source }",
         ("k2:forTiltak",),
     ),
