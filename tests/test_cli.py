@@ -157,3 +157,12 @@ def test_output_file_is_written_whole(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left behind
     out = run("query", "tiltak-table", "-o", str(tmp_path / "missing-dir" / "x.csv"))
     assert out.returncode == 2 and "does not exist" in out.stderr
+
+
+def test_piped_output_has_nothing_extra(tmp_path: Path) -> None:
+    """A progress bar is for terminals only: piped, stderr stays empty and stdout holds just the data."""
+    out = run("export", "--format", "ntriples")
+    assert out.returncode == 0 and out.stderr == ""
+    assert all(line.endswith(" .") for line in out.stdout.splitlines())
+    out = run("validate")
+    assert out.returncode == 0 and out.stderr == ""
