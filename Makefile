@@ -27,6 +27,7 @@ serve: install ## start the SPARQL endpoint and linked-data site on http://$(HOS
 
 test: install browser ## install everything and run every test
 	$(BIN)/ruff check .
+	$(BIN)/mypy k2020graph
 	$(BIN)/python -m pytest -q
 
 lint: install ## ruff lint and format check

@@ -153,7 +153,9 @@ def _check_query(path: Path, text: str, params: list[Parameter]) -> None:
     """
     import pyoxigraph as ox
 
-    subs = {ox.Variable(p.name): ox.Literal(p.default or "x") for p in params}
+    subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(p.name): ox.Literal(p.default or "x") for p in params
+    }
     try:
         ox.Store().query(text, substitutions=subs or None)
     except SyntaxError as exc:

@@ -97,7 +97,9 @@ class OxigraphStore:
         return self._version
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
-        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
+        }
         result = self.raw.query(sparql, substitutions=subs or None)
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
@@ -111,7 +113,9 @@ class OxigraphStore:
         return GraphResult(graph)
 
     def dump(self, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> bytes:
-        return self.raw.dump(format=fmt, from_graph=ox.DefaultGraph())  # type: ignore[no-any-return]
+        data = self.raw.dump(format=fmt, from_graph=ox.DefaultGraph())
+        assert data is not None  # no output file given: the bytes are returned
+        return data
 
 
 class RdflibStore:
@@ -165,7 +169,7 @@ class SparqlEndpointStore:
     def __len__(self) -> int:
         result = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         assert isinstance(result, SelectResult)
-        return int(result.rows[0][0])  # type: ignore[arg-type]
+        return int(str(result.rows[0][0]))
 
     @property
     def version(self) -> str:
