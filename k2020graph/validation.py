@@ -1,7 +1,7 @@
 """Validation against the SHACL shapes: a pure function over graphs, and the report's formats.
 
-:func:`validate_graphs` never changes the graphs it is given: pyshacl works on its own copy
-(``inplace=False``), into which it mixes the ontology.
+:func:`validate_graphs` never changes the graphs it is given: data and ontology are copied into one
+fresh graph, which pyshacl then uses in place.
 """
 
 from __future__ import annotations
