@@ -211,13 +211,16 @@ class QueryPool:
                 if self._total >= self.size:
                     break
                 self._total += 1
-            try:
-                worker = self._spawn()
-            except OSError:
-                with self._lock:
-                    self._total -= 1
-                raise
-            self._release(worker)
+            self._release(self._spawn_counted())
+
+    def _spawn_counted(self):  # type: ignore[no-untyped-def]
+        """Start a worker whose place the caller has already counted in ``_total``; give the place back on failure."""
+        try:
+            return self._spawn()
+        except OSError:
+            with self._lock:
+                self._total -= 1
+            raise
 
     def _start_zygote(self) -> None:
         ours, theirs = socket.socketpair()
@@ -285,10 +288,8 @@ class QueryPool:
                     return
                 self._total += 1
             try:
-                worker = self._spawn()
+                worker = self._spawn_counted()
             except OSError:
-                with self._lock:
-                    self._total -= 1
                 log.warning("could not start a query worker")
                 return
             self._release(worker)
