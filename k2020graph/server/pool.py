@@ -213,7 +213,7 @@ class QueryPool:
                 self._total += 1
             self._release(self._spawn_counted())
 
-    def _spawn_counted(self):  # type: ignore[no-untyped-def]
+    def _spawn_counted(self) -> _Worker:
         """Start a worker whose place the caller has already counted in ``_total``; give the place back on failure."""
         try:
             return self._spawn()
