@@ -138,8 +138,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError as exc:  # the server's dependencies are an extra
         raise InputError(f"the server needs the 'server' extra (pip install 'k2020graph[server]'): {exc}") from None
     from .project import Project
+    from .server.context import Settings
 
-    run(Project.at(args.root), host=args.host, port=args.port, base=args.base, timeout=args.timeout)
+    if args.timeout <= 0:
+        raise InputError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    if args.cache_mb < 0:
+        raise InputError(f"--cache-mb must be 0 (no cache) or more, not {args.cache_mb}")
+    settings = Settings(base=args.base, timeout=args.timeout, cache_mb=args.cache_mb)
+    run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
 
 
@@ -197,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--base", default=None, help="serve the data under this base IRI instead of https://w3id.org/k2020graph/")
     p.add_argument("--timeout", type=float, default=10.0, help="per-query timeout in seconds (default 10)")
+    p.add_argument(
+        "--cache-mb",
+        type=int,
+        default=64,  # Settings.cache_mb (the server is an extra, so not imported here)
+        metavar="MB",
+        help="memory for answers to repeated queries, kept while the data is unchanged (default %(default)s; 0: no cache)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 

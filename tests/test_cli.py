@@ -166,3 +166,19 @@ def test_piped_output_has_nothing_extra(tmp_path: Path) -> None:
     assert all(line.endswith(" .") for line in out.stdout.splitlines())
     out = run("validate")
     assert out.returncode == 0 and out.stderr == ""
+
+
+def test_serve_cache_default_is_the_servers_own() -> None:
+    from k2020graph.server import Settings
+
+    args = build_parser().parse_args(["serve"])
+    assert args.cache_mb == Settings().cache_mb
+    assert build_parser().parse_args(["serve", "--cache-mb", "0"]).cache_mb == 0
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [("--cache-mb", "-1", "--cache-mb"), ("--timeout", "0", "--timeout")])
+def test_serve_refuses_bad_limits_before_loading(option: str, value: str, says: str) -> None:
+    out = run("serve", option, value)
+    assert out.returncode == 2
+    assert says in out.stderr and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1

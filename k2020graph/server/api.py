@@ -95,7 +95,7 @@ def make_router(ctx: Context) -> APIRouter:
         if cached is not None:
             return cached
         reply = await ctx.execute(query.text, results=chosen.name, bindings=bindings)
-        headers.update({"ETag": etag, "K2020-Rows": str(reply["count"])})
+        headers.update({"ETag": etag, "K2020-Rows": str(reply["count"]), "K2020-Cache": "hit" if reply["cached"] else "miss"})
         if reply["truncated"]:
             headers["K2020-Truncated"] = "true"
         return Response(reply["body"], media_type=chosen.content_type, headers=headers)
@@ -144,6 +144,7 @@ def make_router(ctx: Context) -> APIRouter:
                 "maxQueryLength": s.max_query_length,
                 "maxBody": s.max_body,
                 "workers": {"ready": len(ctx.pool.worker_pids()), "max": s.max_workers},
+                "cache": ctx.answers.stats().as_dict(),
             }
         )
 

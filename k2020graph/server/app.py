@@ -169,7 +169,7 @@ def create_app(
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["ETag", "K2020-Truncated", "K2020-Rows", "Content-Language"],
+        expose_headers=["ETag", "K2020-Truncated", "K2020-Rows", "K2020-Cache", "Content-Language"],
         max_age=3600,
     )
     app.add_middleware(AccessLog)  # the outermost: every request, CORS preflights too
@@ -200,17 +200,19 @@ def _logging() -> dict[str, Any]:
     }
 
 
-def run(project: Project, host: str = "127.0.0.1", port: int = 8000, base: str | None = None, timeout: float = 10.0) -> None:
+def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
     """Load ``project`` and serve it with uvicorn until interrupted (``k2020graph serve``)."""
     import uvicorn
 
+    settings = settings or Settings()
     start = time.perf_counter()
-    kg = KnowledgeGraph.load(project, base=base or DEFAULT_BASE)
-    app = create_app(kg, Settings(base=base, timeout=timeout))
+    kg = KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE)
+    app = create_app(kg, settings)
     ctx: Context = app.state.k2020
+    cache = f"result cache {settings.cache_mb} MB" if settings.cache_mb else "no result cache"
     sys.stderr.write(
         f"k2020graph: {len(ctx.store)} triples (data version {ctx.version}) loaded in {time.perf_counter() - start:.2f} s; "
-        f"serving http://{host}:{port}/ (base {ctx.base}, timeout {timeout:g} s)\n"
+        f"serving http://{host}:{port}/ (base {ctx.base}, timeout {settings.timeout:g} s, {cache})\n"
     )
     sys.stderr.flush()
     uvicorn.run(
@@ -220,5 +222,5 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, base: str |
         log_config=_logging(),
         access_log=False,  # AccessLog writes one line per request, with its duration
         server_header=False,
-        timeout_graceful_shutdown=max(1, int(timeout) + 1),  # then running queries are cancelled, workers killed
+        timeout_graceful_shutdown=max(1, int(settings.timeout) + 1),  # then running queries are cancelled, workers killed
     )

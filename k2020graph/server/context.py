@@ -7,10 +7,11 @@ pool and the helpers that turn a query into a response or into a clear error (:c
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,13 @@ from ..loading import KnowledgeGraph
 from ..namespaces import DEFAULT_BASE, PREFIXES
 from ..queries import CannedQuery
 from ..store import OxigraphStore
+from .cache import ResultCache, request_key
 from .engine import plain_term
+from .guard import Inspection, inspect
 from .pool import QueryPool, QueryTimeout, WorkerLost
 from .texts import both, text
 
+_MEMO_TEXT_LIMIT = 20_000  # characters: longer query texts are inspected every time, not remembered
 _ABSOLUTE_IRI = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
 
 
@@ -40,6 +44,7 @@ class Settings:
     worker_memory_mb: int | None = 2048  # address space a worker may add to what it shares
     cors_origins: tuple[str, ...] = ("*",)
     page_limit: int = 500  # rows per section (and per index page) on the HTML pages
+    cache_mb: int = 64  # answers kept for repeated queries (the data is read-only while served); 0: none
 
 
 class Problem(Exception):
@@ -95,6 +100,8 @@ class Context:
     catalogue: dict[str, CannedQuery]
     kg: KnowledgeGraph | None = None
     pool: QueryPool = field(init=False)
+    answers: ResultCache = field(init=False)
+    _inspect_memo: Callable[[str], Inspection] = field(init=False, repr=False)
     version: str = field(init=False)
     prefixes: dict[str, str] = field(init=False)
     templates_dir: Path = Path(__file__).parent / "templates"
@@ -108,9 +115,17 @@ class Context:
             name: dataclasses.replace(q, text=rebase_query(q.text, self.base)) for name, q in self.catalogue.items()
         }
         s = self.settings
+        self.answers = ResultCache(s.cache_mb * 1024 * 1024)
+        self._inspect_memo = functools.lru_cache(maxsize=512)(inspect)  # this context's own: at most ~10 MB
         self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
 
     # -- small helpers --------------------------------------------------------------------------------
+
+    def inspect(self, query: str) -> Inspection:
+        """:func:`.guard.inspect`, remembered for the last few hundred short texts (canned queries repeat)."""
+        if len(query) > _MEMO_TEXT_LIMIT:
+            return inspect(query)
+        return self._inspect_memo(query)
 
     def cached(self, key: str, build: Any) -> Any:
         """``build()`` once per key (the data never changes while the server runs)."""
@@ -144,7 +159,11 @@ class Context:
         named_graphs: Sequence[str] = (),
         bindings: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Run ``query`` in a worker; the worker's successful reply, or a :class:`Problem`."""
+        """Run ``query`` in a worker; the worker's successful reply, or a :class:`Problem`.
+
+        A query answered before for this data version (same text, bindings, format, dataset and row
+        cap) is answered from :attr:`answers` without a worker; the reply's ``cached`` says which.
+        """
         request = {
             "query": query,
             "results": results,
@@ -155,15 +174,20 @@ class Context:
             "substitutions": {k: plain_term(v) for k, v in (bindings or {}).items()},
             "prefixes": self.prefixes,
         }
+        key = request_key(self.version, request)
+        hit = self.answers.get(key)
+        if hit is not None:
+            return {**hit, "cached": True}
         try:
             reply = await self.pool.run(request, self.settings.timeout)
         except QueryTimeout as exc:
-            key = "err_busy" if exc.busy else "err_timeout"
-            raise Problem.of(503, key, {"Retry-After": "1"}, seconds=exc.seconds) from None
+            reason = "err_busy" if exc.busy else "err_timeout"
+            raise Problem.of(503, reason, {"Retry-After": "1"}, seconds=exc.seconds) from None
         except WorkerLost:
             raise Problem.of(503, "err_lost") from None
         if reply["ok"]:
-            return reply
+            self.answers.put(key, reply)
+            return {**reply, "cached": False}
         if reply["kind"] == "syntax":
             raise Problem.of(400, "err_syntax", line=reply["line"], column=reply["column"], message=reply["message"])
         message = reply["message"]

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from .context import Context, Problem, check_iri
-from .guard import inspect
 from .negotiation import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, choose, listing
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -103,7 +102,7 @@ def not_modified(request: Request, etag: str, headers: dict[str, str]) -> Respon
 def check_query(ctx: Context, query: str) -> str | None:
     """Refuse what the endpoint never runs (too long, an update, SERVICE/LOAD); the query's form otherwise."""
     ctx.check_length(query)
-    found = inspect(query)
+    found = ctx.inspect(query)
     if found.form == "UPDATE":
         raise Problem.of(400, "err_update")
     if found.refusal:
@@ -148,7 +147,7 @@ async def answer(
     # The form as the engine saw it decides the format family (the text check may not have known it).
     if reply["kind"] == "triples" and chosen not in GRAPH_FORMATS:
         chosen = GRAPH_FORMATS[0]
-    headers.update({"ETag": etag, "K2020-Rows": str(reply["count"])})
+    headers.update({"ETag": etag, "K2020-Rows": str(reply["count"]), "K2020-Cache": "hit" if reply["cached"] else "miss"})
     if reply["truncated"]:
         headers["K2020-Truncated"] = "true"
     return Response(reply["body"], media_type=chosen.content_type, headers=headers)
