@@ -174,7 +174,8 @@ class Context:
             "substitutions": {k: plain_term(v) for k, v in (bindings or {}).items()},
             "prefixes": self.prefixes,
         }
-        key = request_key(self.version, request)
+        # The prefixes are this context's own and never change: left out of the key, which is built per request.
+        key = request_key(self.version, {k: v for k, v in request.items() if k != "prefixes"})
         hit = self.answers.get(key)
         if hit is not None:
             return {**hit, "cached": True}
