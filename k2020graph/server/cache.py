@@ -82,9 +82,12 @@ class ResultCache:
             self._hits += 1
             return found[0]
 
-    def put(self, key: Hashable, reply: dict[str, Any]) -> bool:
-        """Keep ``reply`` (a successful worker reply) under ``key``; False when it is too big to keep."""
-        size = len(reply.get("body") or b"") + 256  # the body and roughly what the entry itself costs
+    def put(self, key: Hashable, reply: dict[str, Any], key_bytes: int = 0) -> bool:
+        """Keep ``reply`` (a successful worker reply) under ``key``; False when it is too big to keep.
+
+        ``key_bytes`` is what the key holds beyond a few hundred bytes (a long query text): it counts too.
+        """
+        size = len(reply.get("body") or b"") + key_bytes + 256  # body, key and roughly the entry itself
         if not self.enabled or size > self.max_entry:
             return False
         with self._lock:

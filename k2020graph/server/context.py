@@ -187,7 +187,7 @@ class Context:
         except WorkerLost:
             raise Problem.of(503, "err_lost") from None
         if reply["ok"]:
-            self.answers.put(key, reply)
+            self.answers.put(key, reply, key_bytes=len(query))
             return {**reply, "cached": False}
         if reply["kind"] == "syntax":
             raise Problem.of(400, "err_syntax", line=reply["line"], column=reply["column"], message=reply["message"])

@@ -66,6 +66,13 @@ def test_refuses_an_answer_bigger_than_an_eighth_of_the_budget() -> None:
     assert cache.stats().entries == 0
 
 
+def test_a_long_key_counts_against_the_budget() -> None:
+    cache = ResultCache(80_000)
+    assert cache.put(("v", "short"), reply(100), key_bytes=100)
+    assert not cache.put(("v", "long"), reply(100), key_bytes=20_000)  # over an eighth of the budget
+    assert cache.stats().bytes == 456
+
+
 def test_zero_bytes_disables_it() -> None:
     cache = ResultCache(0)
     assert not cache.enabled
