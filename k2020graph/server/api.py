@@ -16,7 +16,7 @@ from ..errors import QueryError
 from ..queries import CannedQuery, Parameter
 from .context import Context, Problem
 from .negotiation import CSV, JSON, TSV, choose, listing
-from .sparql import not_modified
+from .sparql import not_modified, result_response
 
 API_FORMATS = (JSON, CSV, TSV)
 _SCHEMA_TYPES = {"integer": "integer", "year": "integer", "boolean": "boolean"}
@@ -95,10 +95,7 @@ def make_router(ctx: Context) -> APIRouter:
         if cached is not None:
             return cached
         reply = await ctx.execute(query.text, results=chosen.name, bindings=bindings)
-        headers.update({"ETag": etag, "K2020-Rows": str(reply["count"]), "K2020-Cache": "hit" if reply["cached"] else "miss"})
-        if reply["truncated"]:
-            headers["K2020-Truncated"] = "true"
-        return Response(reply["body"], media_type=chosen.content_type, headers=headers)
+        return result_response(reply, chosen.content_type, etag, headers)
 
     # One documented path per canned query, with its own parameters, then the generic one.
     def endpoint(name: str):  # type: ignore[no-untyped-def]

@@ -359,10 +359,8 @@ class QueryPool:
                 self._waiters.append((loop, future))
         if spawn:
             try:
-                return await asyncio.to_thread(self._spawn)
+                return await asyncio.to_thread(self._spawn_counted)
             except OSError as exc:
-                with self._lock:
-                    self._total -= 1
                 raise WorkerLost(str(exc)) from None
         try:
             return await asyncio.wait_for(future, max(0.001, deadline - time.monotonic()))

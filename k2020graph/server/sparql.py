@@ -9,6 +9,7 @@ is answered with 304 without running anything. Queries run in worker processes (
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -92,6 +93,14 @@ def _single(values: Sequence[str] | None) -> str | None:
     return values[0]
 
 
+def result_response(reply: dict[str, Any], media_type: str, etag: str, headers: dict[str, str]) -> Response:
+    """A worker's (or the cache's) successful reply as the response, with its ETag and the K2020-* headers."""
+    headers = {**headers, "ETag": etag, "K2020-Rows": str(reply["count"]), "K2020-Cache": "hit" if reply["cached"] else "miss"}
+    if reply["truncated"]:
+        headers["K2020-Truncated"] = "true"
+    return Response(reply["body"], media_type=media_type, headers=headers)
+
+
 def not_modified(request: Request, etag: str, headers: dict[str, str]) -> Response | None:
     match = request.headers.get("if-none-match")
     if match and (match.strip() == "*" or etag in [m.strip() for m in match.split(",")]):
@@ -147,10 +156,7 @@ async def answer(
     # The form as the engine saw it decides the format family (the text check may not have known it).
     if reply["kind"] == "triples" and chosen not in GRAPH_FORMATS:
         chosen = GRAPH_FORMATS[0]
-    headers.update({"ETag": etag, "K2020-Rows": str(reply["count"]), "K2020-Cache": "hit" if reply["cached"] else "miss"})
-    if reply["truncated"]:
-        headers["K2020-Truncated"] = "true"
-    return Response(reply["body"], media_type=chosen.content_type, headers=headers)
+    return result_response(reply, chosen.content_type, etag, headers)
 
 
 def service_description(ctx: Context, request: Request, fmt: str | None) -> Response:
