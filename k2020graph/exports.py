@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import Mapping
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
 
-from .namespaces import bind_prefixes
+from .namespaces import PREFIXES, bind_prefixes
 from .queries import CannedQuery
 from .results import plain
 from .store import SelectResult, Store
@@ -18,7 +23,7 @@ GRAPH_FORMATS: dict[str, tuple[str, str]] = {
     "turtle": ("turtle", "ttl"),
     "ntriples": ("nt", "nt"),
     "jsonld": ("json-ld", "jsonld"),
-    "rdfxml": ("pretty-xml", "rdf"),
+    "rdfxml": ("xml", "rdf"),
     "trig": ("trig", "trig"),
 }
 
@@ -65,8 +70,85 @@ def export_graph(graph: Graph, fmt: str) -> bytes:
             ds.default_graph.add(triple)
         data = ds.serialize(format="trig", encoding="utf-8")
         return data if isinstance(data, bytes) else data.encode()
+    if fmt == "jsonld":
+        return _jsonld(graph)
+    if fmt == "rdfxml":
+        return _rdfxml(graph)
     data = stable_graph(graph).serialize(format=GRAPH_FORMATS[fmt][0], encoding="utf-8")
     return data if isinstance(data, bytes) else data.encode()
+
+
+# -- JSON-LD and RDF/XML: rdflib's serialisers order namespaces and nodes by Python's set order, which changes
+# with PYTHONHASHSEED from one process to the next; these two are written in a sorted order of their own.
+
+
+def _sorted_json(value: Any, key: str | None = None) -> Any:
+    """``value`` with every JSON array sorted (their order carries no meaning in JSON-LD, except in ``@list``)."""
+    if isinstance(value, dict):
+        return {k: _sorted_json(v, k) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_sorted_json(v) for v in value]
+        return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def _jsonld(graph: Graph) -> bytes:
+    """Compact JSON-LD with the project's prefixes as its context, nodes and values in sorted order."""
+    stable = stable_graph(graph)
+    context = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+    doc = json.loads(stable.serialize(format="json-ld", context=context, auto_compact=True))
+    if isinstance(doc, dict) and "@graph" not in doc and "@context" in doc:  # a single node: keep the @graph form
+        ctx = doc.pop("@context")
+        doc = {"@context": ctx, "@graph": [doc]}
+    return (json.dumps(_sorted_json(doc), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+_NCNAME_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+def _rdfxml(graph: Graph) -> bytes:
+    """RDF/XML, one ``rdf:Description`` per subject in sorted order, properties sorted within it."""
+    prefixes = {str(ns): prefix for prefix, ns in PREFIXES.items()}
+    used: dict[str, str] = {str(RDF): "rdf"}
+
+    def qname(iri: str) -> str:
+        tail = _NCNAME_TAIL.search(iri)
+        if tail is None:
+            raise ValueError(f"cannot write the property <{iri}> in RDF/XML: it does not end in an XML name")
+        ns, local = iri[: tail.start()], tail.group()
+        if ns not in used:
+            used[ns] = prefixes.get(ns) or f"ns{len([p for p in used.values() if p.startswith('ns')]) + 1}"
+        return f"{used[ns]}:{local}"
+
+    def node_attr(term: object, name: str) -> str:
+        if isinstance(term, BNode):
+            return f"rdf:nodeID={quoteattr('b' + str(term))}"
+        return f"rdf:{name}={quoteattr(str(term))}"
+
+    body: list[str] = []
+    triples = sorted(graph, key=_sort_key)
+    subject = None
+    for s, p, o in triples:
+        if s != subject:
+            if subject is not None:
+                body.append("  </rdf:Description>")
+            body.append(f"  <rdf:Description {node_attr(s, 'about')}>")
+            subject = s
+        tag = qname(str(p))
+        if isinstance(o, Literal):
+            attrs = ""
+            if o.language:
+                attrs = f" xml:lang={quoteattr(o.language)}"
+            elif o.datatype is not None:
+                attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
+            body.append(f"    <{tag}{attrs}>{escape(str(o))}</{tag}>")
+        elif isinstance(o, URIRef | BNode):
+            body.append(f"    <{tag} {node_attr(o, 'resource')}/>")
+    if subject is not None:
+        body.append("  </rdf:Description>")
+    declarations = "".join(f"\n  xmlns:{prefix}={quoteattr(ns)}" for ns, prefix in sorted(used.items(), key=lambda i: i[1]))
+    head = f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF{declarations}\n>'
+    return ("\n".join([head, *body, "</rdf:RDF>"]) + "\n").encode("utf-8")
 
 
 def tiltak_table(store: Store, catalogue: Mapping[str, CannedQuery]) -> list[dict[str, str]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,19 @@ def test_export_parses_back_to_the_graph_and_is_stable(kg, fmt: str) -> None:  #
         back.parse(data=first, format=PARSE_AS[fmt])
     assert len(back) == len(kg.full_graph)
     assert isomorphic(back, kg.full_graph)
+
+
+@pytest.mark.parametrize("fmt", sorted(GRAPH_FORMATS))
+def test_export_is_byte_identical_across_processes(tmp_path: Path, fmt: str) -> None:
+    """Two processes with different hash seeds (set and dict order of strings change with it) write the same bytes."""
+    outputs = []
+    for seed in ("1", "2"):
+        target = tmp_path / f"{seed}.{fmt}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        args = [sys.executable, "-m", "k2020graph", "export", "--root", str(ROOT), "--format", fmt, "-o", str(target)]
+        subprocess.run(args, env=env, check=True, capture_output=True, timeout=300)
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1], f"{fmt}: exports of two processes differ"
 
 
 def test_export_command_writes_a_file(tmp_path: Path) -> None:
