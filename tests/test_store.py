@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Literal
+from rdflib import Graph, Literal
 
 from k2020graph.store import AskResult, GraphResult, OxigraphStore, RdflibStore, SelectResult, SparqlEndpointStore, Store
 
@@ -96,3 +96,23 @@ def test_version_changes_with_the_data(kg) -> None:  # type: ignore[no-untyped-d
     same = OxigraphStore(quads)
     fewer = OxigraphStore(quads[1:])
     assert same.version == kg.store.version != fewer.version
+
+
+def test_version_changes_when_a_value_is_edited_in_place(kg) -> None:  # type: ignore[no-untyped-def]
+    """Same number of triples, one literal edited: the ETag and cache keys must not stay the same."""
+    import pyoxigraph as ox
+
+    quads = list(kg.store.raw)
+    i = next(i for i, q in enumerate(quads) if isinstance(q.object, ox.Literal))
+    edited = list(quads)
+    edited[i] = ox.Quad(quads[i].subject, quads[i].predicate, ox.Literal(quads[i].object.value + "x"), quads[i].graph_name)
+    assert len(OxigraphStore(edited)) == len(kg.store)
+    assert OxigraphStore(edited).version != kg.store.version
+    graph = Graph()
+    for s, p, o in kg.full_graph:
+        graph.add((s, p, o))
+    before = RdflibStore(graph).version
+    s, p, o = next((s, p, o) for s, p, o in graph if isinstance(o, Literal))
+    graph.remove((s, p, o))
+    graph.add((s, p, Literal(str(o) + "x", lang=o.language, datatype=o.datatype)))
+    assert RdflibStore(graph).version != before
