@@ -63,7 +63,7 @@ def to_table(result: Result, max_width: int = 60) -> str:
         return ("ja / yes" if result.value else "nei / no") + "\n"
     if isinstance(result, GraphResult):
         return result.graph.serialize(format="turtle")
-    cells = [[plain(t) for t in row] for row in result.rows]
+    cells = [[" ".join(plain(t).split()) for t in row] for row in result.rows]  # one line per row: paragraphs joined
     clip = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
     widths = [len(v) for v in result.variables]
     for row in clip:
