@@ -106,6 +106,30 @@ class AccessLog:
             access_log.info('%s "%s %s" %d %.1f ms', client[0], scope.get("method", "-"), target, status[0], ms)
 
 
+class HeadAsGet:
+    """HEAD on every GET route (RFC 9110 9.3.2): run as the GET, same status and headers, no body.
+
+    The GET's ``Content-Length`` stays, as HEAD requires. Routes without GET still answer 405.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headless(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # a streamed body's chunks are dropped; its end is sent empty
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headless)
+
+
 def create_app(
     kg_or_store: KnowledgeGraph | Store,
     settings: Settings | None = None,
@@ -164,6 +188,7 @@ def create_app(
         log.error("error while answering %s %s", request.method, request.url.path, exc_info=exc)
         return _error_response(request, 500, both("err_internal"))
 
+    app.add_middleware(HeadAsGet)  # the innermost: the routes and their error handlers see a GET
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

@@ -166,6 +166,7 @@ class Context:
         """
         request = {
             "query": query,
+            "base_iri": self.base,  # relative IRIs in a query resolve against the data's base (configured, never the Host)
             "results": results,
             "graph": graph,
             "row_cap": self.settings.row_cap,

@@ -98,11 +98,14 @@ def execute(store: ox.Store, request: dict[str, Any]) -> dict[str, Any]:
     """Run ``request["query"]`` and serialise its result; errors come back as data, never raised.
 
     The request holds ``query``, ``results`` (a result format name), ``graph`` (a graph format name),
-    ``row_cap``, and optionally ``default_graph`` and ``named_graphs`` (lists of IRIs), ``substitutions``
+    ``row_cap``, and optionally ``base_iri`` (against which relative IRIs in the query resolve, as a
+    ``BASE`` at its start would), ``default_graph`` and ``named_graphs`` (lists of IRIs), ``substitutions``
     (variable -> plain term) and ``prefixes`` (for Turtle and RDF/XML).
     """
     cap = int(request.get("row_cap") or 0) or 10_000
     kwargs: dict[str, Any] = {}
+    if request.get("base_iri"):
+        kwargs["base_iri"] = request["base_iri"]
     if request.get("default_graph"):
         kwargs["default_graph"] = [ox.NamedNode(iri) for iri in request["default_graph"]]
     if request.get("named_graphs"):

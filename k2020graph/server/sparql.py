@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Protocol at ``/sparql``: query by GET, by POST form and by POST ``application/sparql-query``.
 
-Read-only. Every request is checked before it runs (:mod:`.guard`): updates and anything that would
-fetch a URL are refused with 400; the result format is negotiated before the query runs (406 when
+Read-only. Every request is checked before it runs (:mod:`.guard`): updates are refused with 403, anything
+that would fetch a URL with 400; the result format is negotiated before the query runs (406 when
 nothing fits); the ETag depends on the data version and the request, so a client's ``If-None-Match``
 is answered with 304 without running anything. Queries run in worker processes (:mod:`.pool`).
 """
@@ -57,7 +57,9 @@ _RESPONSES = {
         "content": {f.media_type: {} for f in (*RESULT_FORMATS, *GRAPH_FORMATS)},
     },
     "304": {"description": "Not modified (If-None-Match matched the ETag)."},
-    "400": {"description": "Syntax error (with line and column), an update, SERVICE/LOAD, or a bad graph IRI."},
+    "308": {"description": "/sparql/ (with a trailing slash): the same request belongs at /sparql."},
+    "400": {"description": "Syntax error (with line and column), SERVICE/LOAD, or a bad graph IRI."},
+    "403": {"description": "An update: the endpoint is read-only."},
     "406": {"description": "No acceptable format."},
     "413": {"description": "The query or the request body is too long."},
     "415": {"description": "Unsupported request content type."},
@@ -109,11 +111,15 @@ def not_modified(request: Request, etag: str, headers: dict[str, str]) -> Respon
 
 
 def check_query(ctx: Context, query: str) -> str | None:
-    """Refuse what the endpoint never runs (too long, an update, SERVICE/LOAD); the query's form otherwise."""
+    """Refuse what the endpoint never runs (too long, an update, SERVICE/LOAD); the query's form otherwise.
+
+    An update is refused with 403 Forbidden, not 400: the request is understood and may well be valid
+    SPARQL Update, but this service does not perform updates (it is read-only by design).
+    """
     ctx.check_length(query)
     found = ctx.inspect(query)
     if found.form == "UPDATE":
-        raise Problem.of(400, "err_update")
+        raise Problem.of(403, "err_update")
     if found.refusal:
         raise Problem.of(400, "err_fetch", reason=found.refusal)
     return found.form
@@ -237,7 +243,7 @@ def make_router(ctx: Context) -> APIRouter:
     async def sparql_get(request: Request) -> Response:
         params = request.query_params
         if "update" in params:
-            raise Problem.of(400, "err_update")
+            raise Problem.of(403, "err_update")
         query = _single(params.getlist("query"))
         if query is None:
             return service_description(ctx, request, params.get("format"))
@@ -277,7 +283,7 @@ def make_router(ctx: Context) -> APIRouter:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         params = request.query_params
         if ctype == UPDATE_TYPE or "update" in params:
-            raise Problem.of(400, "err_update")
+            raise Problem.of(403, "err_update")
         if ctype not in (FORM_TYPE, QUERY_TYPE):
             raise Problem.of(415, "err_media", ctype=ctype or "(none)")
         body = await read_body(request, ctx.settings.max_body)
@@ -288,7 +294,7 @@ def make_router(ctx: Context) -> APIRouter:
             )
         form = parse_qs(_decode(body), keep_blank_values=True)
         if "update" in form:
-            raise Problem.of(400, "err_update")
+            raise Problem.of(403, "err_update")
         form_query = _single(form.get("query"))
         if form_query is None:
             raise Problem.of(400, "err_no_query")
@@ -301,5 +307,14 @@ def make_router(ctx: Context) -> APIRouter:
             form.get("default-graph-uri", []) + params.getlist("default-graph-uri"),
             form.get("named-graph-uri", []) + params.getlist("named-graph-uri"),
         )
+
+    @router.api_route("/sparql/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
+    async def sparql_slash(request: Request) -> Response:
+        """``/sparql/`` (the W3C protocol tests write the endpoint so): a 308 to ``/sparql``, method and body kept.
+
+        The Location is a path, never built from the request's Host; the query string goes along unchanged.
+        """
+        query = request.url.query
+        return Response(status_code=308, headers={"Location": "/sparql" + (f"?{query}" if query else "")})
 
     return router
