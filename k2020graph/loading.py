@@ -71,7 +71,7 @@ def _check_literals(quads: list[ox.Quad], path: Path, data: bytes) -> None:
         literal = f"{json.dumps(shown, ensure_ascii=False)}^^{datatype}"  # quoted and escaped: stays one line
         raise InputError(
             f"ill-typed literal / ugyldig literal {literal} ({reason}), "
-            f"subject / subjekt <{quad.subject.value}>, property / egenskap <{quad.predicate.value}>",
+            f"subject / subjekt {quad.subject}, property / egenskap {quad.predicate}",
             path,
             _line_of(data, obj.value),
         )
