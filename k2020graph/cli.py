@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
+import logging
+import math
+import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,22 +29,19 @@ Eksempel / example:
 
 
 def _write(data: bytes, output: str | None) -> None:
-    """Write to stdout, or atomically to a file (a temporary file renamed into place: never half-written)."""
+    """Write to standard output, or to ``-o FILE`` as a redirect would (atomically for regular files)."""
     if output in (None, "-"):
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise InputError(f"kan ikke skrive / cannot write: {exc.strerror or exc}", "standard output") from None
         return
-    target = Path(output)  # type: ignore[arg-type]
-    if not target.parent.is_dir():
-        raise InputError("the output directory does not exist", target.parent)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .output import write_output
+
+    write_output(data, output)  # type: ignore[arg-type]
 
 
 def _load(args: argparse.Namespace, data_files: Sequence[Path] | None = None):  # type: ignore[no-untyped-def]
@@ -140,10 +138,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .project import Project
     from .server.context import Settings
 
-    if args.timeout <= 0:
-        raise InputError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
-    if args.cache_mb < 0:
-        raise InputError(f"--cache-mb must be 0 (no cache) or more, not {args.cache_mb}")
     settings = Settings(base=args.base, timeout=args.timeout, cache_mb=args.cache_mb)
     run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
@@ -151,8 +145,53 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        """One line, exit 2 (the usage is one ``--help`` away)."""
+        self.exit(2, f"{self.prog}: error: {message} ('{self.prog} --help')\n")
+
+
+# Types of the numeric options: each says, in English and bokmål, what is wrong with a value.
+MAX_TIMEOUT = 86_400.0  # seconds: a query may run a day at most
+MAX_CACHE_MB = 1_048_576  # a tebibyte
+
+
+def _number(raw: str, kind: type[int] | type[float], en: str, nb: str) -> float:
+    """``raw`` as ``kind``, from ASCII digits only (int() and float() also take '٣', 'nan' and 4000-digit numbers)."""
+    pattern = r"[+-]?[0-9]{1,9}" if kind is int else r"[+-]?([0-9]{1,9}(\.[0-9]*)?|\.[0-9]+)"
+    if not re.fullmatch(pattern, raw.strip()):
+        raise argparse.ArgumentTypeError(f"{raw!r} is not {en} / {raw!r} er ikke {nb}")
+    return kind(raw)
+
+
+def port_number(raw: str) -> int:
+    """A TCP port, 1–65535."""
+    port = int(_number(raw, int, "a port number", "et portnummer"))
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a TCP port number (1–65535) / {port} er ikke et TCP-portnummer (1–65535)"
+        )
+    return port
+
+
+def timeout_seconds(raw: str) -> float:
+    """A finite number of seconds, above 0 and at most a day."""
+    value = _number(raw, float, "a number of seconds", "et antall sekunder")
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(
+            f"the timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {raw} / "
+            f"tidsavbruddet må være over 0 og høyst {MAX_TIMEOUT:g} sekunder, ikke {raw}"
+        )
+    return value
+
+
+def cache_megabytes(raw: str) -> int:
+    """0 (no cache) up to :data:`MAX_CACHE_MB`."""
+    value = int(_number(raw, int, "a number of megabytes", "et antall megabyte"))
+    if not 0 <= value <= MAX_CACHE_MB:
+        raise argparse.ArgumentTypeError(
+            f"the cache takes 0 (none) to {MAX_CACHE_MB} MB, not {value} / "
+            f"hurtigbufferet tar 0 (ingen) til {MAX_CACHE_MB} MB, ikke {value}"
+        )
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,15 +239,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="serve the SPARQL endpoint and linked-data site / start tjeneren")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1–65535 (default 8000)")
     p.add_argument("--base", default=None, help="serve the data under this base IRI instead of https://w3id.org/k2020graph/")
-    p.add_argument("--timeout", type=float, default=10.0, help="per-query timeout in seconds (default 10)")
+    p.add_argument(
+        "--timeout",
+        type=timeout_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help=f"per-query timeout in seconds, more than 0 and at most {MAX_TIMEOUT:g} (default 10)",
+    )
     p.add_argument(
         "--cache-mb",
-        type=int,
+        type=cache_megabytes,
         default=64,  # Settings.cache_mb (the server is an extra, so not imported here)
         metavar="MB",
-        help="memory for answers to repeated queries, kept while the data is unchanged (default %(default)s; 0: no cache)",
+        help="memory for answers to repeated queries, kept while the data is unchanged "
+        f"(0 to {MAX_CACHE_MB}; default %(default)s; 0: no cache)",
     )
     p.set_defaults(func=cmd_serve)
     return parser
@@ -216,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # rdflib logs a traceback for each literal it cannot convert (a date past 9999, say); the data's
+    # ill-typed literals are refused with one clear line when loading (k2020graph.xsd), so keep it quiet.
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     try:
         return int(args.func(args))
     except K2020Error as exc:

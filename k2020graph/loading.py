@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +45,45 @@ def read_quads(path: Path, base: str = DEFAULT_BASE) -> list[ox.Quad]:
         raise InputError(f"Turtle syntax error: {message}", path, exc.lineno, exc.offset) from None
     except ValueError as exc:  # invalid UTF-8 and the like
         raise InputError(f"cannot parse file: {exc}", path) from None
+    _check_literals(quads, path, data)
     if base != DEFAULT_BASE:
         quads = [rebase_quad(q, DEFAULT_BASE, base) for q in quads]
     return quads
+
+
+def _check_literals(quads: list[ox.Quad], path: Path, data: bytes) -> None:
+    """Refuse an ill-typed literal such as ``"abc"^^xsd:integer`` or ``"2016-13-45"^^xsd:date``.
+
+    Treated like a syntax error (unusable input, exit 2) rather than a SHACL violation: the value is
+    unknown, so no query, comparison or export can use it, whichever property it sits on.
+    """
+    from .xsd import checked, ill_typed
+
+    for quad in quads:
+        obj = quad.object
+        if not isinstance(obj, ox.Literal) or not checked(obj.datatype.value):
+            continue
+        reason = ill_typed(obj.value, obj.datatype.value)
+        if reason is None:
+            continue
+        datatype = obj.datatype.value.replace("http://www.w3.org/2001/XMLSchema#", "xsd:")
+        shown = obj.value if len(obj.value) <= 60 else obj.value[:60] + "…"
+        literal = f"{json.dumps(shown, ensure_ascii=False)}^^{datatype}"  # quoted and escaped: stays one line
+        raise InputError(
+            f"ill-typed literal / ugyldig literal {literal} ({reason}), "
+            f"subject / subjekt {quad.subject}, property / egenskap {quad.predicate}",
+            path,
+            _line_of(data, obj.value),
+        )
+
+
+def _line_of(data: bytes, value: str) -> int | None:
+    """The first line where ``value`` stands quoted before ``^^`` (best effort: escapes are not undone)."""
+    pattern = re.compile(r"([\"'])" + re.escape(value) + r"\1\^\^")
+    for lineno, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+        if pattern.search(line):
+            return lineno
+    return None
 
 
 def _rebase_term(term, old: str, new: str):  # type: ignore[no-untyped-def]

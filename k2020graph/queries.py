@@ -30,6 +30,9 @@ from .errors import InputError, QueryError
 from .store import Result, Store
 
 PARAM_TYPES = ("string", "code", "integer", "year", "boolean", "iri")
+#: The longest value (in characters) each type takes, checked before anything else.
+MAX_LENGTH = {"string": 200, "code": 32, "boolean": 8, "iri": 2000}  # integers and years: by their pattern
+MAX_INTEGER_DIGITS = 18  # fits a signed 64-bit integer, as SPARQL engines hold xsd:integer
 _META = re.compile(r"^#\+\s*([\w-]+)(?:@([a-z]{2}))?\s*:\s*(.*?)\s*$")
 
 
@@ -45,25 +48,46 @@ class Parameter:
         return self.default is None
 
     def bind(self, raw: str) -> Node:
-        """The RDF term for a raw string value, or a :class:`QueryError` saying why it is ill-typed."""
+        """The RDF term for a raw string value, or a :class:`QueryError` saying why it is ill-typed.
+
+        Checked by the declared type and length only (nothing runs before): integers and years are
+        ASCII digits with an optional sign (``int()`` would also take '٣' and fail past 4300 digits).
+        """
+        limit = MAX_LENGTH.get(self.type)
+        if limit is not None and len(raw) > limit:
+            raise self._error(raw, f"is longer than {limit} characters", f"er lengre enn {limit} tegn")
         if self.type in ("string", "code"):
             if self.type == "code" and not re.fullmatch(r"[A-Za-z0-9.\-]{1,32}", raw):
-                raise QueryError(f"parameter {self.name!r}: {raw!r} is not a short code (letters, digits, '.', '-')")
+                raise self._error(
+                    raw, "is not a short code (letters, digits, '.', '-')", "er ikke en kortkode (bokstaver, sifre, '.', '-')"
+                )
             return Literal(raw)
-        if self.type in ("integer", "year"):
-            if not re.fullmatch(r"-?\d+", raw.strip()):
-                raise QueryError(f"parameter {self.name!r}: {raw!r} is not {'a year' if self.type == 'year' else 'an integer'}")
+        if self.type == "integer":
+            if not re.fullmatch(rf"[+-]?[0-9]{{1,{MAX_INTEGER_DIGITS}}}", raw):
+                raise self._error(
+                    raw,
+                    f"is not an integer (ASCII digits 0-9, at most {MAX_INTEGER_DIGITS}, with an optional sign)",
+                    f"er ikke et heltall (sifrene 0-9, høyst {MAX_INTEGER_DIGITS}, eventuelt med fortegn)",
+                )
+            return Literal(int(raw), datatype=XSD.integer)
+        if self.type == "year":
+            if not re.fullmatch(r"[+-]?[0-9]{4}", raw):
+                raise self._error(raw, "is not a year (four ASCII digits 0-9)", "er ikke et årstall (fire sifre 0-9)")
             return Literal(int(raw), datatype=XSD.integer)
         if self.type == "boolean":
             low = raw.strip().lower()
             if low not in ("true", "false", "yes", "no", "ja", "nei", "1", "0"):
-                raise QueryError(f"parameter {self.name!r}: {raw!r} is not a boolean (true/false)")
+                raise self._error(raw, "is not a boolean (true/false)", "er ikke en sannhetsverdi (true/false)")
             return Literal(low in ("true", "yes", "ja", "1"))
         if self.type == "iri":
             if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.\-]*:[^\s<>\"{}|\\^`]+", raw):
-                raise QueryError(f"parameter {self.name!r}: {raw!r} is not an absolute IRI")
+                raise self._error(raw, "is not an absolute IRI", "er ikke en absolutt IRI")
             return URIRef(raw)
-        raise QueryError(f"parameter {self.name!r} has unknown type {self.type!r}")
+        raise QueryError(f"parameter {self.name!r} has unknown type {self.type!r} / parameteret har ukjent type")
+
+    def _error(self, raw: str, en: str, nb: str) -> QueryError:
+        shown = repr(raw) if len(raw) <= 40 else f"{raw[:40]!r}… ({len(raw)} characters / tegn)"
+        return QueryError(f"parameter {self.name!r}: {shown} {en} / parameteret {self.name!r}: {shown} {nb}")
 
 
 @dataclass(frozen=True)
@@ -81,12 +105,18 @@ class CannedQuery:
         unknown = sorted(set(values) - set(known))
         if unknown:
             allowed = ", ".join(known) or "none"
-            raise QueryError(f"query {self.name!r}: unknown parameter {', '.join(unknown)} (allowed: {allowed})")
+            raise QueryError(
+                f"query {self.name!r}: unknown parameter {', '.join(unknown)} (allowed: {allowed}) / "
+                f"ukjent parameter {', '.join(unknown)} (tillatt: {allowed})"
+            )
         out: dict[str, Node] = {}
         for p in self.parameters:
             raw = values.get(p.name, p.default)
             if raw is None:
-                raise QueryError(f"query {self.name!r}: missing required parameter {p.name!r} ({p.type})")
+                raise QueryError(
+                    f"query {self.name!r}: missing required parameter {p.name!r} ({p.type}) / "
+                    f"mangler parameteret {p.name!r} ({p.type})"
+                )
             out[p.name] = p.bind(raw)
         return out
 

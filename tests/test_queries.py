@@ -19,8 +19,9 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
+from k2020graph.errors import QueryError
 from k2020graph.namespaces import ACTOR, CONCEPT, K2, PLAN, SCHEME, SRC, STRATEGY
-from k2020graph.queries import PARAM_TYPES
+from k2020graph.queries import PARAM_TYPES, Parameter
 from k2020graph.store import RdflibStore, SelectResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -786,3 +787,59 @@ def test_tiltak_table(kg, catalogue) -> None:  # type: ignore[no-untyped-def]
     got = {r["nr"]: (r["strategy"], r["name"], r["continued_k2025"], r["k2025_refs"], r["responsible"]) for r in rows}
     assert got == expected
     assert len(rows) == len(expected)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Issue 8, item 9: a parameter is checked by its declared type and length, in ASCII, before anything runs
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _param(kind: str) -> Parameter:
+    return Parameter("p", kind, None, {"nb": "", "en": ""})
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("integer", "3", 3),
+        ("integer", "-3", -3),
+        ("integer", "+3", 3),
+        ("integer", "999999999999999999", 999_999_999_999_999_999),  # 18 digits
+        ("year", "2019", 2019),
+        ("year", "-0044", -44),
+    ],
+)
+def test_numbers_in_ascii_digits_are_bound(kind: str, value: str, expected: int) -> None:
+    term = _param(kind).bind(value)
+    assert isinstance(term, Literal) and term.toPython() == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("integer", "1" * 5000),  # int() raises past 4300 digits
+        ("year", "1" * 5000),
+        ("integer", "٣"),  # ARABIC-INDIC DIGIT THREE
+        ("integer", "３"),  # FULLWIDTH DIGIT THREE
+        ("year", "٢٠١٩"),
+        ("integer", "1" * 19),
+        ("integer", "1_000"),  # int() takes underscores
+        ("integer", " 3"),
+        ("integer", ""),
+        ("year", "20190"),
+        ("year", "19"),
+        ("string", "x" * 201),
+        ("code", "P" * 33),
+        ("iri", "https://example.org/" + "x" * 2000),
+    ],
+)
+def test_ill_typed_or_too_long_values_are_refused_naming_the_parameter(kind: str, value: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        _param(kind).bind(value)
+    message = str(caught.value)
+    assert "'p'" in message and "parameteret" in message  # the parameter, in English and bokmål
+    assert "\n" not in message and len(message) < 400
+
+
+def test_the_longest_string_still_binds() -> None:
+    assert str(_param("string").bind("x" * 200)) == "x" * 200

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+
+from k2020graph.loading import KnowledgeGraph
+from k2020graph.project import Project
+from k2020graph.server import Settings, create_app
 
 
 def test_catalogue_lists_every_query_in_both_languages(client: TestClient) -> None:
@@ -117,3 +125,64 @@ def test_status(client: TestClient) -> None:
     status = client.get("/api/status").json()
     assert status["timeout"] == 5 and status["rowCap"] == 10_000
     assert status["triples"] > 100
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Issue 8, item 9: parameters are checked by their declared type and length before anything runs
+# ----------------------------------------------------------------------------------------------------------
+
+TYPED_QUERIES = ("tiltak-of-strategy.rq", "ended-before.rq")  # an integer and a year parameter
+
+
+@pytest.fixture(scope="module")
+def typed_client(mini_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("typed-root")
+    shutil.copytree(mini_root, root, dirs_exist_ok=True)
+    repo = Path(__file__).resolve().parents[2]
+    for name in TYPED_QUERIES:
+        shutil.copy(repo / "queries" / name, root / "queries" / name)
+    app = create_app(KnowledgeGraph.load(Project.at(root)), Settings(timeout=5, workers=1, max_workers=1))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    ("query", "param", "value"),
+    [
+        ("tiltak-of-strategy", "strategy", "1" * 5000),  # int() fails past 4300 digits: was HTTP 500
+        ("ended-before", "year", "2" * 5000),
+        ("tiltak-of-strategy", "strategy", "٣"),  # ARABIC-INDIC DIGIT THREE: int() took it as 3
+        ("ended-before", "year", "٢٠١٩"),
+        ("tiltak-of-strategy", "strategy", "1" * 19),  # more digits than a 64-bit integer holds
+        ("ended-before", "year", "20190"),  # a year has four digits
+    ],
+)
+def test_ill_typed_numbers_are_400_naming_the_parameter(typed_client: TestClient, query: str, param: str, value: str) -> None:
+    r = typed_client.get(f"/api/queries/{query}", params={param: value})
+    assert r.status_code == 400, r.text[:300]
+    error = r.json()["error"]
+    assert repr(param) in error
+    assert ("integer" in error and "heltall" in error) or ("year" in error and "årstall" in error)  # English and bokmål
+    assert len(error) < 400  # a 5000-digit value is not echoed whole
+
+
+def test_well_typed_numbers_still_run(typed_client: TestClient) -> None:
+    assert typed_client.get("/api/queries/tiltak-of-strategy", params={"strategy": "3"}).status_code == 200
+    assert typed_client.get("/api/queries/tiltak-of-strategy", params={"strategy": "-3"}).status_code == 200
+    assert typed_client.get("/api/queries/ended-before", params={"year": "2019"}).status_code == 200
+
+
+def test_a_too_long_string_parameter_is_400(client: TestClient) -> None:
+    r = client.get("/api/queries/continued-into-k2025", params={"division": "P" * 5000})
+    assert r.status_code == 400 and "'division'" in r.json()["error"]
+
+
+def test_query_page_checks_parameters_too(typed_client: TestClient) -> None:
+    page = typed_client.get("/query", params={"name": "tiltak-of-strategy", "action": "load"})
+    assert page.status_code == 200
+    canned = typed_client.get("/api/queries").json()
+    text = next(q["query"] for q in canned if q["name"] == "tiltak-of-strategy")
+    for value in ("1" * 5000, "٣"):
+        r = typed_client.get("/query", params={"name": "tiltak-of-strategy", "query": text, "p.strategy": value})
+        assert r.status_code == 400, r.text[:300]
+        assert "strategy" in r.text and "heltall" in r.text
