@@ -24,7 +24,9 @@ add a second line of defence: they cannot open a file or a socket at all (see :m
 
 from __future__ import annotations
 
+import bisect
 import re
+import sys
 from dataclasses import dataclass
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
@@ -61,9 +63,14 @@ _STRINGS = {
     ),
 }
 _CODE = re.compile(r"[^\"'#<\\]++")
+_EOL = re.compile(r"[\r\n]")
+_MARK = re.compile(r"[\"'#]")
 _HEX_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|.)", re.S)
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_VARNAME_CHAR = re.compile(r"[0-9A-Za-z_\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]")  # fmt: skip
+_VARNAME_CHAR = re.compile(
+    "[0-9A-Za-z_\u00b7\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u037d\u037f-\u1fff\u200c\u200d\u203f\u2040"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd]"
+)
 
 
 def _valid_codepoint(code: int) -> bool:
@@ -92,14 +99,19 @@ def _string_at(text: str, pos: int) -> int | None:
 class _Layout:
     """Where the strings and comments are, and whether that reading is certain."""
 
-    quiet: list[tuple[int, int]]  # spans of string literals and comments
+    quiet: list[tuple[int, int]]  # spans of string literals and comments, in order
     certain: bool  # False when a <…> with a quote or '#' inside could be read as an IRI or as a less-than
+
+    def is_quiet(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.quiet, (pos, sys.maxsize)) - 1
+        return i >= 0 and self.quiet[i][0] <= pos < self.quiet[i][1]
 
 
 def _layout(text: str, start: int) -> _Layout:
     quiet: list[tuple[int, int]] = []
     certain = True
     pos, end = start, len(text)
+    next_gt = next_mark = -1  # the next '>' and the next quote or '#' at or after pos (end: none); -1: not sought yet
     while pos < end:
         m = _CODE.match(text, pos)
         if m:
@@ -107,26 +119,30 @@ def _layout(text: str, start: int) -> _Layout:
             continue
         ch = text[pos]
         if ch == "#":
-            stop = pos
-            while stop < end and text[stop] not in "\r\n":
-                stop += 1
+            eol = _EOL.search(text, pos)
+            stop = eol.start() if eol else end
             quiet.append((pos, stop))
             pos = stop
         elif ch in "\"'":
-            stop = _string_at(text, pos)
-            if stop is None:
+            literal_end = _string_at(text, pos)
+            if literal_end is None:
                 pos += 1  # no literal the engine would read: the quote is not quiet text
             else:
-                quiet.append((pos, stop))
-                pos = stop
+                quiet.append((pos, literal_end))
+                pos = literal_end
         elif ch == "<":
-            close = text.find(">", pos)
-            if close < 0:
+            if next_gt < pos:
+                found = text.find(">", pos)
+                next_gt = found if found >= 0 else end
+            if next_gt >= end:
                 pos += 1
                 continue
-            if any(c in text[pos:close] for c in "\"'#"):
+            if next_mark < pos:
+                mark = _MARK.search(text, pos)
+                next_mark = mark.start() if mark else end
+            if next_mark < next_gt:
                 certain = False
-            pos = close + 1
+            pos = next_gt + 1
         else:  # a backslash: an escape in a prefixed name (\' or \#) starts nothing
             pos += 2
     return _Layout(quiet, certain)
@@ -154,7 +170,7 @@ def _fetches(text: str, word: str, start: int) -> bool:
             continue
         if layout is None:
             layout = _layout(text, start)
-        if not layout.certain or not any(a <= pos < b for a, b in layout.quiet):
+        if not layout.certain or not layout.is_quiet(pos):
             return True
     return False
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from k2020graph.server.guard import inspect
+import pytest
+from fastapi.testclient import TestClient
+
+from k2020graph.server.guard import QUERY_FORMS, inspect
+
+CANNED = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 
 
 @pytest.mark.parametrize(
@@ -69,6 +74,21 @@ ISSUE_8_6 = "SELECT * WHERE { ?s ?p true.SERVICE SILENT <http://127.0.0.1:18090/
 
 def test_the_issue_8_bypass_is_found() -> None:
     assert inspect(ISSUE_8_6).refusal == "SERVICE"
+
+
+def test_the_issue_8_request_is_refused(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": ISSUE_8_6})
+    assert r.status_code == 400
+    assert "SERVICE" in r.text and "fetch a URL" in r.text
+    r = client.post("/sparql", content=ISSUE_8_6.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 400
+
+
+def test_the_canned_queries_pass() -> None:
+    assert len(CANNED) > 20
+    for path in CANNED:
+        found = inspect(path.read_text(encoding="utf-8"))
+        assert found.refusal is None and found.form in QUERY_FORMS, path.name
 
 
 @pytest.mark.parametrize(
