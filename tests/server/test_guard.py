@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from k2020graph.server.guard import inspect, tokenize
+import pytest
+from fastapi.testclient import TestClient
+
+from k2020graph.server.guard import QUERY_FORMS, inspect
+
+CANNED = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 
 
 @pytest.mark.parametrize(
@@ -63,16 +68,89 @@ def test_harmless_mentions_pass(query: str) -> None:
     assert inspect(query).refusal is None
 
 
-def test_tokenizer_kinds() -> None:
-    tokens = list(tokenize('PREFIX ex: <http://e/> SELECT ?x WHERE { ?x ex:p "a\\"b"@en , 3.5 . } # c'))
-    kinds = [t.kind for t in tokens]
-    assert kinds == [
-        "word", "pname", "iri", "word", "var", "word", "punct", "var", "pname", "string", "lang", "punct", "number", "punct",
-        "punct",
-    ]  # fmt: skip
-    assert tokens[9].text == '"a\\"b"'
+#: Issue 8, item 6: the engine read ``true.SERVICE`` as ``true`` ``.`` ``SERVICE`` (the guard saw one word).
+ISSUE_8_6 = "SELECT * WHERE { ?s ?p true.SERVICE SILENT <http://127.0.0.1:18090/> {?a ?b ?c} } LIMIT 1"
+
+
+def test_the_issue_8_bypass_is_found() -> None:
+    assert inspect(ISSUE_8_6).refusal == "SERVICE"
+
+
+def test_the_issue_8_request_is_refused(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": ISSUE_8_6})
+    assert r.status_code == 400
+    assert "SERVICE" in r.text and "fetch a URL" in r.text
+    r = client.post("/sparql", content=ISSUE_8_6.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 400
+
+
+def test_the_canned_queries_pass() -> None:
+    assert len(CANNED) > 20
+    for path in CANNED:
+        found = inspect(path.read_text(encoding="utf-8"))
+        assert found.refusal is None and found.form in QUERY_FORMS, path.name
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Oxigraph's keywords need no word boundary: each of these made it open a connection.
+        "SELECT * WHERE { ?s ?p false.SERVICE <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p trueSERVICE <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p 1.SERVICE <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p 1SERVICE <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p +1.SERVICE <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p ?o.SERVICE <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p [].SERVICE <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p ?o SERVICESILENT <http://e/> {?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p ?o SERVICE SILENT<http://e/>{?a ?b ?c} }",
+        "SELECT * WHERE { ?s ?p ?o OPTIONAL{?s ?p ?o}SERVICE <http://e/> {} }",
+        "SELECT * WHERE { BIND(1 AS ?z)SERVICE <http://e/> {} }",
+        "SELECT * WHERE { VALUES ?z {1}SERVICE <http://e/> {} }",
+        "SELECT * WHERE { ?s ?p ?o SERVICE # a comment\n <http://e/> # another\n {} }",
+        "PREFIX : <http://e/> SELECT * WHERE { ?s ?p ?o SERVICE: {} }",
+        "PREFIX : <http://e/> SELECT * WHERE { ?s ?p ?o SERVICEsilent:x{} }",
+        # ex:SERVICE is no valid IRI under this prefix, so the engine falls back to ex: and a SERVICE.
+        "PREFIX ex: <http://[::1]> SELECT * WHERE { ?s ?p ex:SERVICE <http://e/> {} }",
+        # A less-than the guard could take for an IRI, and a comment that is not one inside it.
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o<?o||true) SERVICE <http://e/> {} }",
+        "PREFIX : <http://e/> SELECT * WHERE { ?s ?p ?o FILTER(!(?o<?o))SERVICE:#>\n{} }",
+        # A long string with a bad escape is read as '' and a short string by the engine.
+        "SELECT * WHERE { VALUES ?x { '''}' } SERVICE <http://e/> {} # \\uD800'''\n}",
+    ],
+)
+def test_disguises_the_engine_reads_as_service(query: str) -> None:
+    assert inspect(query).refusal == "SERVICE"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?service ?x { ?service ?p ?x }",  # WHERE is optional: ?service then ?x then {
+        "SELECT * WHERE { VALUES ?service { <http://e/> } }",
+        "SELECT * WHERE { GRAPH ?service { ?s ?p ?o } }",
+        "PREFIX ex: <http://ex/> SELECT * WHERE { ?s ex:download <http://ex/file> }",
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT * WHERE { ?s ?p '''SERVICE <http://e/> {}''' }",
+    ],
+)
+def test_look_alikes_pass(query: str) -> None:
+    assert inspect(query).refusal is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX ex: <http://ex/>INSERT DATA { <http://a> <http://b> <http://c> }",
+        "insertdata{<http://a> <http://b> <http://c>}",
+        "# SELECT\nDELETE WHERE { ?s ?p ?o }",
+        "BASE<http://b/>PREFIX a:<http://a/>CLEAR ALL",
+        "LOAD<http://example.org/data.ttl>",
+        "\\u0049NSERT DATA { <http://a> <http://b> <http://c> }",
+    ],
+)
+def test_updates_in_disguise_are_updates(query: str) -> None:
+    assert inspect(query).form == "UPDATE"
 
 
 def test_a_less_than_is_not_an_iri() -> None:
-    tokens = list(tokenize("FILTER(?a < ?b && ?c > 2) SERVICE <http://e/>"))
-    assert any(t.kind == "word" and t.text == "SERVICE" for t in tokens)
+    assert inspect("SELECT * { ?a ?b ?c FILTER(?a < ?b && ?c > 2) SERVICE <http://e/> {} }").refusal == "SERVICE"
