@@ -91,16 +91,14 @@ def test_a_runaway_query_is_stopped_while_others_are_answered(server: Any, runaw
     time.sleep(0.3)
     assert cpu_over(server.proc.pid, 0.6) > 0.1  # the runaway query is really running (the machine may be busy)
     with httpx.Client(base_url=server.url, timeout=10) as http:
-        for _ in range(5):  # answered meanwhile, each quickly
-            start = time.monotonic()
+        for _ in range(5):  # answered meanwhile: before the runaway query's own answer (an event, not a stopwatch)
             r = http.get("/sparql", params={"query": ASK})
             assert r.status_code == 200 and r.json()["boolean"] is True
-            assert time.monotonic() - start < 1.0
-        assert "status" not in outcome  # still running while the others were answered
+            assert "status" not in outcome  # still running while this one was answered
         thread.join(timeout=30)
         assert outcome["status"] == 503
         assert "timeout" in str(outcome["text"]) and "2 s" in str(outcome["text"])
-        assert 1.8 < float(outcome["seconds"]) < 6  # type: ignore[arg-type]
+        assert float(outcome["seconds"]) >= 1.8  # type: ignore[arg-type]  # not before its timeout (no upper bound: busy machines)
         time.sleep(0.3)
         assert cpu_over(server.proc.pid, 1.0) < 0.05  # the work has stopped: the worker was killed
         assert http.get("/sparql", params={"query": ASK}).status_code == 200  # and replaced

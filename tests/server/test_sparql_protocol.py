@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import Graph
+from rdflib import RDF, Graph, URIRef
 
 from k2020graph.loading import KnowledgeGraph
 from k2020graph.server import Settings, create_app
@@ -281,10 +281,15 @@ def test_service_description(client: TestClient) -> None:
     assert r.headers["content-type"].startswith("text/turtle")
     g = Graph().parse(data=r.text, format="turtle")
     sd = "http://www.w3.org/ns/sparql-service-description#"
-    services = list(g.subjects(predicate=None, object=None))
-    assert any(str(o) == sd + "Service" for o in g.objects())
-    assert any(str(o) == sd + "SPARQL11Query" for o in g.objects())
-    assert services
+    services = list(g.subjects(RDF.type, URIRef(sd + "Service")))
+    assert len(services) == 1
+    service = services[0]
+    assert (service, URIRef(sd + "supportedLanguage"), URIRef(sd + "SPARQL11Query")) in g
+    endpoints = [str(o) for o in g.objects(service, URIRef(sd + "endpoint"))]
+    assert len(endpoints) == 1 and endpoints[0].endswith("/sparql")
+    formats = {str(o) for o in g.objects(service, URIRef(sd + "resultFormat"))}
+    w3c = "http://www.w3.org/ns/formats/"
+    assert {w3c + f for f in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV")} <= formats
     r = client.get("/sparql", headers={"Accept": "application/ld+json"})
     assert r.headers["content-type"].startswith("application/ld+json")
     assert len(Graph().parse(data=r.text, format="json-ld")) == len(g)
