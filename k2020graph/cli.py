@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import math
 import os
 import sys
 import tempfile
@@ -144,7 +146,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise InputError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     if args.cache_mb < 0:
         raise InputError(f"--cache-mb must be 0 (no cache) or more, not {args.cache_mb}")
-    settings = Settings(base=args.base, timeout=args.timeout, cache_mb=args.cache_mb)
+    if args.client_parallel < 1:
+        raise InputError(f"--client-parallel must be 1 or more, not {args.client_parallel}")
+    if not (math.isfinite(args.client_budget) and args.client_budget > 0):
+        raise InputError(f"--client-budget must be a positive number of seconds, not {args.client_budget:g}")
+    for proxy in args.trusted_proxy:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise InputError(f"--trusted-proxy takes an IP address, not {proxy!r}") from None
+    settings = Settings(
+        base=args.base,
+        timeout=args.timeout,
+        cache_mb=args.cache_mb,
+        limits=args.limits,
+        client_parallel=args.client_parallel,
+        client_budget=args.client_budget,
+        trusted_proxies=tuple(args.trusted_proxy),
+    )
     run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
 
@@ -209,6 +228,36 @@ def build_parser() -> argparse.ArgumentParser:
         default=64,  # Settings.cache_mb (the server is an extra, so not imported here)
         metavar="MB",
         help="memory for answers to repeated queries, kept while the data is unchanged (default %(default)s; 0: no cache)",
+    )
+    p.add_argument(
+        "--client-parallel",
+        type=int,
+        default=5,  # Settings.client_parallel
+        metavar="N",
+        help="queries in flight per client, told apart by address and User-Agent (default %(default)s; "
+        "beyond: 429) / spørringer i gang per klient, kjent på adresse og User-Agent",
+    )
+    p.add_argument(
+        "--client-budget",
+        type=float,
+        default=60.0,  # Settings.client_budget
+        metavar="SECONDS",
+        help="query-seconds per client per minute (default %(default)g; beyond: 429 with Retry-After) / "
+        "spørresekunder per klient per minutt",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="a reverse proxy whose X-Forwarded-For names the client (repeatable; otherwise the header is "
+        "ignored) / en mellomtjener som X-Forwarded-For stoles på fra",
+    )
+    p.add_argument(
+        "--no-limits",
+        dest="limits",
+        action="store_false",
+        help="no per-client limits and no lanes: first come, first served (for comparison) / ingen grenser per klient",
     )
     p.set_defaults(func=cmd_serve)
     return parser

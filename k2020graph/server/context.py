@@ -23,6 +23,7 @@ from ..store import OxigraphStore
 from .cache import ResultCache, request_key
 from .engine import plain_term
 from .guard import Inspection, inspect
+from .limits import Limits, NoSlot, OverLimit, Policy, client_key, query_shape
 from .pool import QueryPool, QueryTimeout, WorkerLost
 from .texts import both, text
 
@@ -45,6 +46,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     page_limit: int = 500  # rows per section (and per index page) on the HTML pages
     cache_mb: int = 64  # answers kept for repeated queries (the data is read-only while served); 0: none
+    limits: bool = True  # per-client limits and lanes (:mod:`.limits`); False: first come, first served
+    client_parallel: int = 5  # queries in flight per client (address and User-Agent), as WDQS
+    client_budget: float = 60.0  # query-seconds per client per minute, as WDQS
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client
 
 
 class Problem(Exception):
@@ -101,6 +106,7 @@ class Context:
     kg: KnowledgeGraph | None = None
     pool: QueryPool = field(init=False)
     answers: ResultCache = field(init=False)
+    limits: Limits | None = field(init=False)
     _inspect_memo: Callable[[str], Inspection] = field(init=False, repr=False)
     version: str = field(init=False)
     prefixes: dict[str, str] = field(init=False)
@@ -118,6 +124,8 @@ class Context:
         self.answers = ResultCache(s.cache_mb * 1024 * 1024)
         self._inspect_memo = functools.lru_cache(maxsize=512)(inspect)  # this context's own: at most ~10 MB
         self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
+        policy = Policy(slots=self.pool.max_size, parallel=s.client_parallel, budget=s.client_budget, timeout=s.timeout)
+        self.limits = Limits(policy) if s.limits else None
 
     # -- small helpers --------------------------------------------------------------------------------
 
@@ -135,6 +143,12 @@ class Context:
         value = build()
         with self._cache_lock:
             return self._cache.setdefault(key, value)
+
+    def client_of(self, request: Any) -> str:
+        """The client a request counts against (:func:`.limits.client_key`); ``request`` is a Starlette request."""
+        peer = request.client.host if request.client else None
+        headers = request.headers
+        return client_key(peer, headers.get("user-agent"), headers.get("x-forwarded-for"), self.settings.trusted_proxies)
 
     def etag(self, *parts: object) -> str:
         digest = hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:16]
@@ -158,11 +172,14 @@ class Context:
         default_graph: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         bindings: Mapping[str, Any] | None = None,
+        client: str = "-",
     ) -> dict[str, Any]:
         """Run ``query`` in a worker; the worker's successful reply, or a :class:`Problem`.
 
         A query answered before for this data version (same text, bindings, format, dataset and row
         cap) is answered from :attr:`answers` without a worker; the reply's ``cached`` says which.
+        Otherwise the query counts against ``client`` (:meth:`client_of`) under :attr:`limits`: 429
+        when the client is over its limits, and it waits for a slot of its lane (503 if none comes).
         """
         request = {
             "query": query,
@@ -179,13 +196,29 @@ class Context:
         hit = self.answers.get(key)
         if hit is not None:
             return {**hit, "cached": True}
+        ticket = None
+        if self.limits is not None:
+            try:
+                ticket = await self.limits.acquire(client, query_shape(query), self.settings.timeout)
+            except OverLimit as exc:
+                over = "err_client_parallel" if exc.reason == "parallel" else "err_client_budget"
+                raise Problem.of(429, over, {"Retry-After": str(exc.retry_after)}, limit=exc.limit) from None
+            except NoSlot:
+                raise Problem.of(503, "err_busy", {"Retry-After": "1"}, seconds=self.settings.timeout) from None
+        timed_out = False
         try:
             reply = await self.pool.run(request, self.settings.timeout)
         except QueryTimeout as exc:
+            timed_out = not exc.busy
             reason = "err_busy" if exc.busy else "err_timeout"
             raise Problem.of(503, reason, {"Retry-After": "1"}, seconds=exc.seconds) from None
         except WorkerLost:
+            timed_out = True  # it may have been killed for its memory: as costly as a timeout
             raise Problem.of(503, "err_lost") from None
+        finally:
+            if ticket is not None:
+                assert self.limits is not None
+                self.limits.leave(ticket, timed_out=timed_out)
         if reply["ok"]:
             self.answers.put(key, reply, key_bytes=len(query))
             return {**reply, "cached": False}
