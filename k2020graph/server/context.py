@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -23,7 +24,7 @@ from ..store import OxigraphStore
 from .cache import ResultCache, request_key
 from .engine import plain_term
 from .guard import Inspection, inspect
-from .limits import Limits, NoSlot, OverLimit, Policy, client_key, query_shape
+from .limits import FRESH, Limits, NoSlot, OverLimit, Policy, Ticket, client_key, query_shape
 from .pool import QueryPool, QueryTimeout, WorkerLost
 from .texts import both, text
 
@@ -124,7 +125,13 @@ class Context:
         self.answers = ResultCache(s.cache_mb * 1024 * 1024)
         self._inspect_memo = functools.lru_cache(maxsize=512)(inspect)  # this context's own: at most ~10 MB
         self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
-        policy = Policy(slots=self.pool.max_size, parallel=s.client_parallel, budget=s.client_budget, timeout=s.timeout)
+        policy = Policy(
+            slots=self.pool.max_size,
+            cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0,
+            parallel=s.client_parallel,
+            budget=s.client_budget,
+            timeout=s.timeout,
+        )
         self.limits = Limits(policy) if s.limits else None
 
     # -- small helpers --------------------------------------------------------------------------------
@@ -163,6 +170,18 @@ class Context:
         if len(query) > self.settings.max_query_length:
             raise Problem.of(413, "err_too_long", size=len(query), limit=self.settings.max_query_length)
 
+    async def _admit(self, client: str, shape: str) -> Ticket | None:
+        """A started ticket of :attr:`limits` (None without limits), or the 429/503 :class:`Problem`."""
+        if self.limits is None:
+            return None
+        try:
+            return await self.limits.acquire(client, shape, self.settings.timeout)
+        except OverLimit as exc:
+            over = "err_client_parallel" if exc.reason == "parallel" else "err_client_budget"
+            raise Problem.of(429, over, {"Retry-After": str(exc.retry_after)}, limit=exc.limit) from None
+        except NoSlot:
+            raise Problem.of(503, "err_busy", {"Retry-After": "1"}, seconds=self.settings.timeout) from None
+
     async def execute(
         self,
         query: str,
@@ -196,29 +215,30 @@ class Context:
         hit = self.answers.get(key)
         if hit is not None:
             return {**hit, "cached": True}
-        ticket = None
-        if self.limits is not None:
+        shape = query_shape(query) if self.limits is not None else ""
+        for attempt in (1, 2):
+            ticket = await self._admit(client, shape)
+            # A shape never seen runs on a lease: past it, the query is stopped and queued again as heavy.
+            lease = self.limits.policy.expensive if self.limits is not None else self.settings.timeout
+            run_for = (
+                lease if ticket is not None and ticket.lane == FRESH and attempt == 1 and lease < self.settings.timeout else None
+            )
+            timed_out = False
             try:
-                ticket = await self.limits.acquire(client, query_shape(query), self.settings.timeout)
-            except OverLimit as exc:
-                over = "err_client_parallel" if exc.reason == "parallel" else "err_client_budget"
-                raise Problem.of(429, over, {"Retry-After": str(exc.retry_after)}, limit=exc.limit) from None
-            except NoSlot:
-                raise Problem.of(503, "err_busy", {"Retry-After": "1"}, seconds=self.settings.timeout) from None
-        timed_out = False
-        try:
-            reply = await self.pool.run(request, self.settings.timeout)
-        except QueryTimeout as exc:
-            timed_out = not exc.busy
-            reason = "err_busy" if exc.busy else "err_timeout"
-            raise Problem.of(503, reason, {"Retry-After": "1"}, seconds=exc.seconds) from None
-        except WorkerLost:
-            timed_out = True  # it may have been killed for its memory: as costly as a timeout
-            raise Problem.of(503, "err_lost") from None
-        finally:
-            if ticket is not None:
-                assert self.limits is not None
-                self.limits.leave(ticket, timed_out=timed_out)
+                reply = await self.pool.run(request, run_for or self.settings.timeout)
+            except QueryTimeout as exc:
+                timed_out = not exc.busy
+                if run_for is not None and timed_out:
+                    continue  # (after ``finally``) the shape is now known to be expensive
+                reason = "err_busy" if exc.busy else "err_timeout"
+                raise Problem.of(503, reason, {"Retry-After": "1"}, seconds=exc.seconds) from None
+            except WorkerLost:
+                timed_out = True  # it may have been killed for its memory: as costly as a timeout
+                raise Problem.of(503, "err_lost") from None
+            finally:
+                if ticket is not None and self.limits is not None:
+                    self.limits.leave(ticket, timed_out=timed_out)
+            break
         if reply["ok"]:
             self.answers.put(key, reply, key_bytes=len(query))
             return {**reply, "cached": False}

@@ -9,10 +9,12 @@ queries are also sorted into *lanes* so that expensive ones can never hold every
   :func:`query_shape`) ran quickly before, from a client that has not used much of its budget lately.
   It may take any free worker; with the other lanes capped, one is always free for it.
 - **fresh**: a shape not seen yet, from such a client. Fresh and heavy queries together hold at most
-  ``slots - 1`` workers.
+  ``slots - 1`` workers. The caller runs a fresh query on a lease of ``expensive`` seconds: past it,
+  the query is stopped, its shape is then known to be expensive, and it is queued again as heavy
+  (:meth:`.context.Context.execute`), so an unknown query holds a worker for a second at most.
 - **heavy**: a shape that once took ``expensive`` seconds or more (remembered until it is pushed out of
   the bounded shape memo), or any query of a client whose recent use is above ``heavy_share`` of its
-  budget. Heavy queries hold at most ``slots - 2`` workers (at least one).
+  budget. Heavy queries hold at most ``slots - 2`` workers, and leave a CPU core free (at least one).
 
 A query that cannot start at once waits for a slot of its lane (light before fresh before heavy; in a
 lane, the client with less recent use first). Answers from the result cache are given before any of
@@ -53,6 +55,7 @@ class Policy:
     """The limits. ``slots`` is the number of queries that may run at once (the pool's ``max_workers``)."""
 
     slots: int = 4
+    cores: int = 0  # CPUs the workers run on (0: as many as ``slots``); heavy queries keep one free
     parallel: int = 5  # queries in flight (running or waiting) per client
     budget: float = 60.0  # query-seconds per client per window (a token bucket, refilled continuously)
     window: float = 60.0  # seconds
@@ -68,7 +71,7 @@ class Policy:
             return max(1, self.slots)
         if lane == FRESH:
             return max(1, self.slots - 1)
-        return max(1, self.slots - 2)
+        return max(1, min(self.slots - 2, (self.cores or self.slots) - 1))
 
 
 class OverLimit(Exception):

@@ -136,6 +136,13 @@ def test_heavy_queries_never_hold_every_slot_and_light_ones_start_at_once() -> N
     assert stats["waiting"] == {LIGHT: 0, FRESH: 1, HEAVY: 2}
 
 
+def test_heavy_queries_leave_a_cpu_core_free() -> None:
+    lim, clock = limits(slots=4, cores=2)
+    mark(lim, clock, "runaway", 10, timed_out=True)
+    heavy = [lim.enter(f"heavy-{i}", "runaway") for i in range(3)]
+    assert sum(t.started is not None for t in heavy) == 1  # of 2 cores, one is kept for the rest
+
+
 def test_unknown_shapes_can_hold_all_but_one_slot() -> None:
     lim, clock = limits(slots=4)
     mark(lim, clock, "cheap", 0.003)
