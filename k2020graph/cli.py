@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import math
 import re
@@ -138,7 +139,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .project import Project
     from .server.context import Settings
 
-    settings = Settings(base=args.base, timeout=args.timeout, cache_mb=args.cache_mb)
+    settings = Settings(
+        base=args.base,
+        timeout=args.timeout,
+        cache_mb=args.cache_mb,
+        limits=args.limits,
+        client_parallel=args.client_parallel,
+        client_budget=args.client_budget,
+        trusted_proxies=tuple(args.trusted_proxy),
+    )
     run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
 
@@ -192,6 +201,33 @@ def cache_megabytes(raw: str) -> int:
             f"hurtigbufferet tar 0 (ingen) til {MAX_CACHE_MB} MB, ikke {value}"
         )
     return value
+
+
+def parallel_queries(raw: str) -> int:
+    """Queries one client may have running or waiting at once: 1–1000."""
+    value = int(_number(raw, int, "a number of queries", "et antall spørringer"))
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"give 1–1000 queries, not {value} / oppgi 1–1000 spørringer, ikke {value}")
+    return value
+
+
+def budget_seconds(raw: str) -> float:
+    """Query-seconds per client per minute: a finite number above 0."""
+    value = _number(raw, float, "a number of seconds", "et antall sekunder")
+    if not (math.isfinite(value) and 0 < value <= 86_400):
+        raise argparse.ArgumentTypeError(
+            f"the budget must be more than 0 and at most 86400 seconds, not {raw} / "
+            f"budsjettet må være over 0 og høyst 86400 sekunder, ikke {raw}"
+        )
+    return value
+
+
+def ip_address(raw: str) -> str:
+    """An IPv4 or IPv6 address."""
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an IP address / {raw!r} er ikke en IP-adresse") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,6 +291,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="memory for answers to repeated queries, kept while the data is unchanged "
         f"(0 to {MAX_CACHE_MB}; default %(default)s; 0: no cache)",
+    )
+    p.add_argument(
+        "--client-parallel",
+        type=parallel_queries,
+        default=5,  # Settings.client_parallel
+        metavar="N",
+        help="queries in flight per client, told apart by address and User-Agent (default %(default)s; "
+        "beyond: 429) / spørringer i gang per klient, kjent på adresse og User-Agent",
+    )
+    p.add_argument(
+        "--client-budget",
+        type=budget_seconds,
+        default=60.0,  # Settings.client_budget
+        metavar="SECONDS",
+        help="query-seconds per client per minute (default %(default)g; beyond: 429 with Retry-After) / "
+        "spørresekunder per klient per minutt",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        type=ip_address,
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="a reverse proxy whose X-Forwarded-For names the client (repeatable; otherwise the header is "
+        "ignored) / en mellomtjener som X-Forwarded-For stoles på fra",
+    )
+    p.add_argument(
+        "--no-limits",
+        dest="limits",
+        action="store_false",
+        help="no per-client limits and no lanes: first come, first served (for comparison) / ingen grenser per klient",
     )
     p.set_defaults(func=cmd_serve)
     return parser

@@ -55,7 +55,10 @@ _RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "A parameter is missing, unknown or ill-typed; the message says which and why."},
     404: {"description": "No canned query has this name."},
     406: {"description": "No acceptable format."},
-    503: {"description": "The query ran past the timeout and was stopped."},
+    429: {
+        "description": "Too many queries in flight from this client, or its query-seconds per minute used up (see Retry-After)."
+    },
+    503: {"description": "The query ran past the timeout and was stopped, or no worker came free (see Retry-After)."},
 }
 
 
@@ -94,7 +97,7 @@ def make_router(ctx: Context) -> APIRouter:
         cached = not_modified(request, etag, headers)
         if cached is not None:
             return cached
-        reply = await ctx.execute(query.text, results=chosen.name, bindings=bindings)
+        reply = await ctx.execute(query.text, results=chosen.name, bindings=bindings, client=ctx.client_of(request))
         return result_response(reply, chosen.content_type, etag, headers)
 
     # One documented path per canned query, with its own parameters, then the generic one.
@@ -142,6 +145,13 @@ def make_router(ctx: Context) -> APIRouter:
                 "maxBody": s.max_body,
                 "workers": {"ready": len(ctx.pool.worker_pids()), "max": s.max_workers},
                 "cache": ctx.answers.stats().as_dict(),
+                "limits": None
+                if ctx.limits is None
+                else {
+                    "clientParallel": s.client_parallel,
+                    "clientBudgetPerMinute": s.client_budget,
+                    **ctx.limits.stats(),
+                },
             }
         )
 

@@ -247,5 +247,6 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
         log_config=_logging(),
         access_log=False,  # AccessLog writes one line per request, with its duration
         server_header=False,
+        proxy_headers=False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1; --trusted-proxy decides that
         timeout_graceful_shutdown=max(1, int(settings.timeout) + 1),  # then running queries are cancelled, workers killed
     )

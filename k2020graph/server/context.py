@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +24,7 @@ from ..store import OxigraphStore
 from .cache import ResultCache, request_key
 from .engine import plain_term
 from .guard import Inspection, inspect
+from .limits import FRESH, Limits, NoSlot, OverLimit, Policy, Ticket, client_key, query_shape
 from .pool import QueryPool, QueryTimeout, WorkerLost
 from .texts import both, text
 
@@ -45,6 +47,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     page_limit: int = 500  # rows per section (and per index page) on the HTML pages
     cache_mb: int = 64  # answers kept for repeated queries (the data is read-only while served); 0: none
+    limits: bool = True  # per-client limits and lanes (:mod:`.limits`); False: first come, first served
+    client_parallel: int = 5  # queries in flight per client (address and User-Agent), as WDQS
+    client_budget: float = 60.0  # query-seconds per client per minute, as WDQS
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client
 
 
 class Problem(Exception):
@@ -101,6 +107,7 @@ class Context:
     kg: KnowledgeGraph | None = None
     pool: QueryPool = field(init=False)
     answers: ResultCache = field(init=False)
+    limits: Limits | None = field(init=False)
     _inspect_memo: Callable[[str], Inspection] = field(init=False, repr=False)
     version: str = field(init=False)
     prefixes: dict[str, str] = field(init=False)
@@ -118,6 +125,14 @@ class Context:
         self.answers = ResultCache(s.cache_mb * 1024 * 1024)
         self._inspect_memo = functools.lru_cache(maxsize=512)(inspect)  # this context's own: at most ~10 MB
         self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
+        policy = Policy(
+            slots=self.pool.max_size,
+            cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0,
+            parallel=s.client_parallel,
+            budget=s.client_budget,
+            timeout=s.timeout,
+        )
+        self.limits = Limits(policy) if s.limits else None
 
     # -- small helpers --------------------------------------------------------------------------------
 
@@ -136,6 +151,12 @@ class Context:
         with self._cache_lock:
             return self._cache.setdefault(key, value)
 
+    def client_of(self, request: Any) -> str:
+        """The client a request counts against (:func:`.limits.client_key`); ``request`` is a Starlette request."""
+        peer = request.client.host if request.client else None
+        headers = request.headers
+        return client_key(peer, headers.get("user-agent"), headers.get("x-forwarded-for"), self.settings.trusted_proxies)
+
     def etag(self, *parts: object) -> str:
         digest = hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:16]
         return f'"{self.version}-{digest}"'
@@ -149,6 +170,18 @@ class Context:
         if len(query) > self.settings.max_query_length:
             raise Problem.of(413, "err_too_long", size=len(query), limit=self.settings.max_query_length)
 
+    async def _admit(self, client: str, shape: str) -> Ticket | None:
+        """A started ticket of :attr:`limits` (None without limits), or the 429/503 :class:`Problem`."""
+        if self.limits is None:
+            return None
+        try:
+            return await self.limits.acquire(client, shape, self.settings.timeout)
+        except OverLimit as exc:
+            over = "err_client_parallel" if exc.reason == "parallel" else "err_client_budget"
+            raise Problem.of(429, over, {"Retry-After": str(exc.retry_after)}, limit=exc.limit) from None
+        except NoSlot:
+            raise Problem.of(503, "err_busy", {"Retry-After": "1"}, seconds=self.settings.timeout) from None
+
     async def execute(
         self,
         query: str,
@@ -158,11 +191,14 @@ class Context:
         default_graph: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         bindings: Mapping[str, Any] | None = None,
+        client: str = "-",
     ) -> dict[str, Any]:
         """Run ``query`` in a worker; the worker's successful reply, or a :class:`Problem`.
 
         A query answered before for this data version (same text, bindings, format, dataset and row
         cap) is answered from :attr:`answers` without a worker; the reply's ``cached`` says which.
+        Otherwise the query counts against ``client`` (:meth:`client_of`) under :attr:`limits`: 429
+        when the client is over its limits, and it waits for a slot of its lane (503 if none comes).
         """
         request = {
             "query": query,
@@ -180,13 +216,30 @@ class Context:
         hit = self.answers.get(key)
         if hit is not None:
             return {**hit, "cached": True}
-        try:
-            reply = await self.pool.run(request, self.settings.timeout)
-        except QueryTimeout as exc:
-            reason = "err_busy" if exc.busy else "err_timeout"
-            raise Problem.of(503, reason, {"Retry-After": "1"}, seconds=exc.seconds) from None
-        except WorkerLost:
-            raise Problem.of(503, "err_lost") from None
+        shape = query_shape(query) if self.limits is not None else ""
+        for attempt in (1, 2):
+            ticket = await self._admit(client, shape)
+            # A shape never seen runs on a lease: past it, the query is stopped and queued again as heavy.
+            lease = self.limits.policy.expensive if self.limits is not None else self.settings.timeout
+            run_for = (
+                lease if ticket is not None and ticket.lane == FRESH and attempt == 1 and lease < self.settings.timeout else None
+            )
+            timed_out = False
+            try:
+                reply = await self.pool.run(request, run_for or self.settings.timeout)
+            except QueryTimeout as exc:
+                timed_out = not exc.busy
+                if run_for is not None and timed_out:
+                    continue  # (after ``finally``) the shape is now known to be expensive
+                reason = "err_busy" if exc.busy else "err_timeout"
+                raise Problem.of(503, reason, {"Retry-After": "1"}, seconds=exc.seconds) from None
+            except WorkerLost:
+                timed_out = True  # it may have been killed for its memory: as costly as a timeout
+                raise Problem.of(503, "err_lost") from None
+            finally:
+                if ticket is not None and self.limits is not None:
+                    self.limits.leave(ticket, timed_out=timed_out)
+            break
         if reply["ok"]:
             self.answers.put(key, reply, key_bytes=len(query))
             return {**reply, "cached": False}

@@ -38,6 +38,7 @@ class Outcome:
     truncated: bool = False
     error: str | None = None
     status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)  # of an error answer (Retry-After)
     downloads: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -72,10 +73,10 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         values = {k[2:]: v for k, v in fields.items() if k.startswith("p.") and v.strip()}
         outcome: Outcome | None = None
         if query.strip() and not load:
-            outcome = await run(query, canned, values, lang)
+            outcome = await run(query, canned, values, lang, ctx.client_of(request))
         if not query.strip():
             query = ctx.sparql_prefixes() + "\nSELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 20\n"
-        return site.render(
+        response = site.render(
             request,
             "query.html",
             lang,
@@ -88,19 +89,22 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             shown=SHOWN_ROWS,
             prefixes=ctx.prefixes,
         )
+        if outcome is not None:
+            response.headers.update(outcome.headers)
+        return response
 
-    async def run(query: str, canned: CannedQuery | None, values: dict[str, str], lang: str) -> Outcome:
+    async def run(query: str, canned: CannedQuery | None, values: dict[str, str], lang: str, client: str) -> Outcome:
         outcome = Outcome()
         try:
             form = check_query(ctx, query)
             bindings = canned.bindings(values) if canned is not None else None
             graph = form in ("CONSTRUCT", "DESCRIBE")
-            reply = await ctx.execute(query, results="json", graph="turtle", bindings=bindings)
+            reply = await ctx.execute(query, results="json", graph="turtle", bindings=bindings, client=client)
         except QueryError as exc:
             outcome.error, outcome.status = str(exc), 400
             return outcome
         except Problem as exc:
-            outcome.error, outcome.status = exc.localized(lang), exc.status
+            outcome.error, outcome.status, outcome.headers = exc.localized(lang), exc.status, exc.headers
             return outcome
         outcome.truncated, outcome.count = reply["truncated"], reply["count"]
         if canned is not None and query == canned.text:

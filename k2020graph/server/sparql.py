@@ -63,7 +63,10 @@ _RESPONSES = {
     "406": {"description": "No acceptable format."},
     "413": {"description": "The query or the request body is too long."},
     "415": {"description": "Unsupported request content type."},
-    "503": {"description": "The query ran past the timeout and was stopped."},
+    "429": {
+        "description": "Too many queries in flight from this client, or its query-seconds per minute used up (see Retry-After)."
+    },
+    "503": {"description": "The query ran past the timeout and was stopped, or no worker came free (see Retry-After)."},
 }
 
 
@@ -158,6 +161,7 @@ async def answer(
         graph=chosen.name if chosen in GRAPH_FORMATS else "turtle",
         default_graph=default_graph,
         named_graphs=named_graphs,
+        client=ctx.client_of(request),
     )
     # The form as the engine saw it decides the format family (the text check may not have known it).
     if reply["kind"] == "triples" and chosen not in GRAPH_FORMATS:

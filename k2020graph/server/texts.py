@@ -150,6 +150,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "nb": "Alle arbeidsprosessene var opptatt i {seconds:g} s. Prøv igjen.",
         "en": "Every worker process was busy for {seconds:g} s. Try again.",
     },
+    "err_client_parallel": {
+        "nb": "Du har allerede {limit} spørringer i gang (grensen per klient, kjent på adresse og User-Agent). "
+        "Vent til en av dem er ferdig, og prøv igjen etter Retry-After sekunder.",
+        "en": "You already have {limit} queries in flight (the limit per client, told apart by address and "
+        "User-Agent). Wait for one of them to finish, and try again after Retry-After seconds.",
+    },
+    "err_client_budget": {
+        "nb": "Du har brukt opp spørretiden din: {limit:g} sekunder per minutt per klient (kjent på adresse og "
+        "User-Agent). Prøv igjen etter Retry-After sekunder, eller gjør spørringene billigere.",
+        "en": "You have used up your query time: {limit:g} seconds per minute per client (told apart by address "
+        "and User-Agent). Try again after Retry-After seconds, or make the queries cheaper.",
+    },
     "err_lost": {
         "nb": "Spørringen brukte mer minne enn tillatt og ble stoppet.",
         "en": "The query used more memory than allowed and was stopped.",
