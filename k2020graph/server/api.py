@@ -143,7 +143,7 @@ def make_router(ctx: Context) -> APIRouter:
                 "rowCap": s.row_cap,
                 "maxQueryLength": s.max_query_length,
                 "maxBody": s.max_body,
-                "workers": {"ready": len(ctx.pool.worker_pids()), "max": s.max_workers},
+                "workers": {**ctx.pool.health(), "max": s.max_workers},
                 "cache": ctx.answers.stats().as_dict(),
                 "limits": None
                 if ctx.limits is None

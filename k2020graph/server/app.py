@@ -32,6 +32,7 @@ from ..store import OxigraphStore, RdflibStore, Store
 from . import api, linkeddata, querypage, sparql
 from .context import Context, Problem, Settings
 from .negotiation import HTML, JSON, negotiate
+from .pool import open_missing_standard_fds
 from .texts import both, text
 
 __all__ = ["Settings", "create_app", "run"]
@@ -229,6 +230,13 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
     """Load ``project`` and serve it with uvicorn until interrupted (``k2020graph serve``)."""
     import uvicorn
 
+    # Started with stdin, stdout or stderr closed, the server would hand those numbers to its own
+    # sockets (and write its log into one): fill them with /dev/null before anything is opened.
+    open_missing_standard_fds()
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - lives as long as the process
     settings = settings or Settings()
     start = time.perf_counter()
     kg = KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE)

@@ -25,6 +25,7 @@ from .cache import ResultCache, request_key
 from .engine import plain_term
 from .guard import Inspection, inspect
 from .limits import FRESH, Limits, NoSlot, OverLimit, Policy, Ticket, client_key, query_shape
+from .nesting import too_deep
 from .pool import QueryPool, QueryTimeout, WorkerLost
 from .texts import both, text
 
@@ -90,6 +91,17 @@ def rebase(iri: str, base: str) -> str:
 def rebase_query(text: str, base: str) -> str:
     """A query written against the default base, rewritten for data served under ``base``."""
     return text if base == DEFAULT_BASE else text.replace("<" + DEFAULT_BASE, "<" + base)
+
+
+_LOST = {"stack": (400, "err_stack"), "memory": (503, "err_lost"), "killed": (503, "err_killed"), "zygote": (503, "err_killed")}
+
+
+def _lost(exc: WorkerLost) -> Problem:
+    """The answer to a query whose worker died, by the cause of its death."""
+    if exc.death is None:
+        return Problem.of(503, "err_unavailable", {"Retry-After": "1"})
+    status, key = _LOST.get(exc.death.kind, (503, "err_crashed"))
+    return Problem.of(status, key, {"Retry-After": "1"} if status == 503 else None)
 
 
 def check_iri(value: str, param: str) -> str:
@@ -211,6 +223,9 @@ class Context:
             "substitutions": {k: plain_term(v) for k, v in (bindings or {}).items()},
             "prefixes": self.prefixes,
         }
+        deep = too_deep(query)
+        if deep is not None:  # the engine's parser would overflow its stack on it
+            raise Problem.of(400, "err_nested", limit=deep.limit, line=deep.line, column=deep.column)
         # The prefixes are this context's own and never change: left out of the key, which is built per request.
         key = request_key(self.version, {k: v for k, v in request.items() if k != "prefixes"})
         hit = self.answers.get(key)
@@ -233,9 +248,10 @@ class Context:
                     continue  # (after ``finally``) the shape is now known to be expensive
                 reason = "err_busy" if exc.busy else "err_timeout"
                 raise Problem.of(503, reason, {"Retry-After": "1"}, seconds=exc.seconds) from None
-            except WorkerLost:
-                timed_out = True  # it may have been killed for its memory: as costly as a timeout
-                raise Problem.of(503, "err_lost") from None
+            except WorkerLost as exc:
+                # as costly as a timeout, unless its worker was killed from outside (then it ran again, and again)
+                timed_out = exc.death is None or not exc.death.retry
+                raise _lost(exc) from None
             finally:
                 if ticket is not None and self.limits is not None:
                     self.limits.leave(ticket, timed_out=timed_out)

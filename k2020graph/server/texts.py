@@ -166,6 +166,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "nb": "Spørringen brukte mer minne enn tillatt og ble stoppet.",
         "en": "The query used more memory than allowed and was stopped.",
     },
+    "err_nested": {
+        "nb": "Spørringen er nestet for dypt: mer enn {limit} nivåer med klammer eller parenteser "
+        "(linje {line}, kolonne {column}). Forenkle den.",
+        "en": "The query is nested too deeply: more than {limit} levels of braces or parentheses "
+        "(line {line}, column {column}). Simplify it.",
+    },
+    "err_stack": {
+        "nb": "Spørringen er nestet for dypt eller er for lang for spørremotoren, som gikk tom for stakkminne. Forenkle den.",
+        "en": "The query is nested too deeply or too long for the query engine, which ran out of stack. Simplify it.",
+    },
+    "err_killed": {
+        "nb": "Arbeidsprosessen som kjørte spørringen, ble stoppet utenfra flere ganger. Prøv igjen.",
+        "en": "The worker process running the query was stopped from outside the server, more than once. Try again.",
+    },
+    "err_crashed": {
+        "nb": "Arbeidsprosessen som kjørte spørringen, stoppet uventet. Prøv igjen.",
+        "en": "The worker process running the query stopped unexpectedly. Try again.",
+    },
+    "err_unavailable": {
+        "nb": "Ingen arbeidsprosess kunne startes for spørringen. Prøv igjen.",
+        "en": "No worker process could be started for the query. Try again.",
+    },
     "err_update": {
         "nb": "Endepunktet er skrivebeskyttet: oppdateringer (INSERT, DELETE, LOAD, CLEAR …) tas ikke imot.",
         "en": "The endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR …) are not accepted.",
