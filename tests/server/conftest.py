@@ -76,7 +76,8 @@ def free_port() -> int:
 class ServerProcess:
     """``k2020graph serve`` in a subprocess on 127.0.0.1 and a free port."""
 
-    def __init__(self, root: Path, log: Path, *extra: str) -> None:
+    def __init__(self, root: Path, log: Path, *extra: str, closed: tuple[int, ...] = ()) -> None:
+        """``closed``: descriptors (of 0, 1, 2) the server starts without, as after ``0<&-``."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -87,6 +88,7 @@ class ServerProcess:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=(lambda: [os.close(fd) for fd in closed]) if closed else None,  # noqa: PLW1509 - no threads yet
         )
         deadline = time.monotonic() + 60
         while True:
@@ -118,11 +120,11 @@ class ServerProcess:
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
-    """Start more servers in a test (each stopped at its end): ``start_server(root, *extra_args)``."""
+    """Start more servers in a test (each stopped at its end): ``start_server(root, *extra_args, closed=())``."""
     started: list[ServerProcess] = []
 
-    def start(root: Path, *extra: str) -> ServerProcess:
-        proc = ServerProcess(root, tmp_path / f"server-{len(started)}.log", *extra)
+    def start(root: Path, *extra: str, closed: tuple[int, ...] = ()) -> ServerProcess:
+        proc = ServerProcess(root, tmp_path / f"server-{len(started)}.log", *extra, closed=closed)
         started.append(proc)
         return proc
 
