@@ -144,7 +144,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise InputError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     if args.cache_mb < 0:
         raise InputError(f"--cache-mb must be 0 (no cache) or more, not {args.cache_mb}")
-    settings = Settings(base=args.base, timeout=args.timeout, cache_mb=args.cache_mb)
+    from .server.context import check_public_url
+
+    public_url = None
+    if args.public_url is not None:
+        try:
+            public_url = check_public_url(args.public_url)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    settings = Settings(base=args.base, timeout=args.timeout, cache_mb=args.cache_mb, public_url=public_url)
     run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
 
@@ -209,6 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=64,  # Settings.cache_mb (the server is an extra, so not imported here)
         metavar="MB",
         help="memory for answers to repeated queries, kept while the data is unchanged (default %(default)s; 0: no cache)",
+    )
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address clients reach the server at, used in redirects and the VoID and service descriptions "
+        "(default http://HOST:PORT/) / adressen klientene når tjeneren på, brukt i videresendinger og i VoID- og "
+        "tjenestebeskrivelsen (standard http://HOST:PORT/)",
     )
     p.set_defaults(func=cmd_serve)
     return parser
