@@ -137,12 +137,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError as exc:  # the server's dependencies are an extra
         raise InputError(f"the server needs the 'server' extra (pip install 'k2020graph[server]'): {exc}") from None
     from .project import Project
-    from .server.context import Settings
+    from .server.context import Settings, check_public_url
 
+    public_url = None
+    if args.public_url is not None:
+        try:
+            public_url = check_public_url(args.public_url)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     settings = Settings(
         base=args.base,
         timeout=args.timeout,
         cache_mb=args.cache_mb,
+        public_url=public_url,
         limits=args.limits,
         client_parallel=args.client_parallel,
         client_budget=args.client_budget,
@@ -322,6 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="limits",
         action="store_false",
         help="no per-client limits and no lanes: first come, first served (for comparison) / ingen grenser per klient",
+    )
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address clients reach the server at, used in redirects and the VoID and service descriptions "
+        "(default http://HOST:PORT/) / adressen klientene når tjeneren på, brukt i videresendinger og i VoID- og "
+        "tjenestebeskrivelsen (standard http://HOST:PORT/)",
     )
     p.set_defaults(func=cmd_serve)
     return parser

@@ -8,6 +8,7 @@ text. Each canned query gets its own path in the OpenAPI document, with its para
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -62,9 +63,9 @@ _RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def describe(q: CannedQuery, request: Request) -> dict[str, Any]:
+def describe(ctx: Context, q: CannedQuery) -> dict[str, Any]:
     out = q.describe()
-    out["url"] = str(request.url_for("run_canned_query", name=q.name))
+    out["url"] = ctx.url("api/queries/" + quote(q.name, safe=""))  # the public address, not the request's Host
     out["query"] = q.text
     return out
 
@@ -78,7 +79,7 @@ def make_router(ctx: Context) -> APIRouter:
         summary="The catalogue of canned queries (titles and descriptions in nb and en, parameters)",
     )
     async def list_queries(request: Request) -> list[dict[str, Any]]:
-        return [describe(q, request) for q in ctx.catalogue.values()]
+        return [describe(ctx, q) for q in ctx.catalogue.values()]
 
     async def run(name: str, request: Request) -> Response:
         query = ctx.catalogue.get(name)
@@ -152,6 +153,7 @@ def make_router(ctx: Context) -> APIRouter:
                     "clientBudgetPerMinute": s.client_budget,
                     **ctx.limits.stats(),
                 },
+                "memos": {name: memo.stats().as_dict() for name, memo in ctx.memos.items()},
             }
         )
 

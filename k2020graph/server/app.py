@@ -8,6 +8,7 @@ application's lifespan (after loading, before serving) and stopped with it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import time
@@ -30,7 +31,7 @@ from ..project import Project
 from ..queries import CannedQuery, load_catalogue
 from ..store import OxigraphStore, RdflibStore, Store
 from . import api, linkeddata, querypage, sparql
-from .context import Context, Problem, Settings
+from .context import Context, Problem, Settings, check_public_url
 from .negotiation import HTML, JSON, negotiate
 from .pool import open_missing_standard_fds
 from .texts import both, text
@@ -58,23 +59,76 @@ def _oxigraph_store(kg_or_store: KnowledgeGraph | Store) -> tuple[OxigraphStore,
     raise TypeError(f"create_app needs a KnowledgeGraph or an in-memory store, not {type(kg_or_store).__name__}")
 
 
+#: The pages' policy: scripts, styles and everything else from this site only, no inline script, no
+#: plug-ins, no <base>, forms to this site, and never inside another site's frame.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+#: Everything else (data, JSON, CSS, scripts) is never a document: if a browser shows it, nothing runs.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+def security_headers(content_type: str) -> dict[str, str]:
+    """The headers every answer carries; the Content-Security-Policy depends on whether it is a page."""
+    html = content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
+    return {
+        "Content-Security-Policy": PAGE_CSP if html else DATA_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    }
+
+
+class SecurityHeaders:
+    """Adds :func:`security_headers` to every answer that does not set them itself (an ASGI middleware)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                ctype = next((v.decode("latin-1") for n, v in headers if n.lower() == b"content-type"), "")
+                for name, value in security_headers(ctype).items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.lower().encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def _error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None, problem: Problem | None = None
 ) -> Response:
-    """An error in the form the client reads: JSON for the API, HTML for browsers, plain text otherwise."""
+    """An error in the form the client reads: JSON for the API, HTML for browsers, plain text otherwise.
+
+    It carries the security headers itself: a 500 answer is sent from outside the middleware.
+    """
     headers = dict(headers or {})
     path = request.url.path
+    response: Response
     if path.startswith("/api/"):
-        return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
-    if not path.startswith("/sparql") and negotiate(request.headers.get("accept"), (JSON, HTML)) is HTML:
+        response = JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
+    elif not path.startswith("/sparql") and negotiate(request.headers.get("accept"), (JSON, HTML)) is HTML:
         state = request.app.state
         site: linkeddata.Site = state.site
         lang = linkeddata.choose_lang(request)
         shown = problem.localized(lang) if problem is not None else message
         response = site.render(request, "error.html", lang, status, title=f"{status} {text('error', lang)}", message=shown)
         response.headers.update(headers)
-        return response
-    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+    else:
+        response = PlainTextResponse(message + "\n", status_code=status, headers=headers)
+    for name, value in security_headers(response.headers.get("content-type", "")).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 class AccessLog:
@@ -198,6 +252,7 @@ def create_app(
         expose_headers=["ETag", "K2020-Truncated", "K2020-Rows", "K2020-Cache", "Content-Language"],
         max_age=3600,
     )
+    app.add_middleware(SecurityHeaders)  # outside CORS: its preflight answers get them too
     app.add_middleware(AccessLog)  # the outermost: every request, CORS preflights too
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
@@ -238,6 +293,9 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
     if sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - lives as long as the process
     settings = settings or Settings()
+    if settings.public_url is None:  # clients reach the server where it listens
+        shown_host = f"[{host}]" if ":" in host else host
+        settings = dataclasses.replace(settings, public_url=check_public_url(f"http://{shown_host}:{port}/"))
     start = time.perf_counter()
     kg = KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE)
     app = create_app(kg, settings)
@@ -245,7 +303,7 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
     cache = f"result cache {settings.cache_mb} MB" if settings.cache_mb else "no result cache"
     sys.stderr.write(
         f"k2020graph: {len(ctx.store)} triples (data version {ctx.version}) loaded in {time.perf_counter() - start:.2f} s; "
-        f"serving http://{host}:{port}/ (base {ctx.base}, timeout {settings.timeout:g} s, {cache})\n"
+        f"serving http://{host}:{port}/ as {ctx.public_url} (base {ctx.base}, timeout {settings.timeout:g} s, {cache})\n"
     )
     sys.stderr.flush()
     uvicorn.run(

@@ -7,21 +7,20 @@ pool and the helpers that turn a query into a response or into a clear error (:c
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import os
 import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from ..loading import KnowledgeGraph
 from ..namespaces import DEFAULT_BASE, PREFIXES
 from ..queries import CannedQuery
 from ..store import OxigraphStore
-from .cache import ResultCache, request_key
+from .cache import BoundedLRU, ResultCache, approx_size, request_key
 from .engine import plain_term
 from .guard import Inspection, inspect
 from .limits import FRESH, Limits, NoSlot, OverLimit, Policy, Ticket, client_key, query_shape
@@ -29,7 +28,15 @@ from .nesting import too_deep
 from .pool import QueryPool, QueryTimeout, WorkerLost
 from .texts import both, text
 
+T = TypeVar("T")
+
 _MEMO_TEXT_LIMIT = 20_000  # characters: longer query texts are inspected every time, not remembered
+_MB = 1024 * 1024
+#: The memos of the pages and the query check: share of Settings.memo_mb, and entries at most.
+MEMO_SHARES = {"labels": (0.5, 50_000), "subjects": (0.25, 50_000), "inspect": (0.25, 512)}
+#: Whole-graph artefacts (counts, dumps): a fixed set of keys, bounded all the same.
+DERIVED_MB, DERIVED_ENTRIES = 512, 32
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000/"
 _ABSOLUTE_IRI = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
 
 
@@ -52,6 +59,8 @@ class Settings:
     client_parallel: int = 5  # queries in flight per client (address and User-Agent), as WDQS
     client_budget: float = 60.0  # query-seconds per client per minute, as WDQS
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client
+    memo_mb: int = 16  # the pages' label and link look-ups and the query check's memo, together
+    public_url: str | None = None  # the address clients reach the server at (None: DEFAULT_PUBLIC_URL)
 
 
 class Problem(Exception):
@@ -104,6 +113,31 @@ def _lost(exc: WorkerLost) -> Problem:
     return Problem.of(status, key, {"Retry-After": "1"} if status == 503 else None)
 
 
+def check_public_url(value: str) -> str:
+    """``value`` as the server's public address (ending in ``/``); ValueError (in nb and en) if it is none.
+
+    An absolute http(s) URL with a host, without user, query or fragment: redirects and the VoID and
+    service descriptions name the server by it, never by what a request says (its ``Host`` header).
+    """
+    reason = None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number from 0 to 65535)
+    except ValueError:
+        parts, reason = None, "err_public_url_port"
+    if parts is None:
+        pass
+    elif not value.isprintable() or any(c in value for c in ' \\"<>`{}|^'):
+        reason = "err_public_url_chars"
+    elif parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        reason = "err_public_url_absolute"
+    elif "@" in parts.netloc or parts.query or parts.fragment or "?" in value or "#" in value:
+        reason = "err_public_url_extra"
+    if reason is not None:
+        raise ValueError(both(reason, value=value))
+    return value if value.endswith("/") else value + "/"
+
+
 def check_iri(value: str, param: str) -> str:
     if not _ABSOLUTE_IRI.fullmatch(value):
         raise Problem.of(400, "err_graph_iri", param=param, value=value)
@@ -120,12 +154,11 @@ class Context:
     pool: QueryPool = field(init=False)
     answers: ResultCache = field(init=False)
     limits: Limits | None = field(init=False)
-    _inspect_memo: Callable[[str], Inspection] = field(init=False, repr=False)
+    memos: dict[str, BoundedLRU] = field(init=False, repr=False)
     version: str = field(init=False)
     prefixes: dict[str, str] = field(init=False)
+    public_url: str = field(init=False)
     templates_dir: Path = Path(__file__).parent / "templates"
-    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.version = self.store.version  # computed now, not on the first request
@@ -134,8 +167,11 @@ class Context:
             name: dataclasses.replace(q, text=rebase_query(q.text, self.base)) for name, q in self.catalogue.items()
         }
         s = self.settings
-        self.answers = ResultCache(s.cache_mb * 1024 * 1024)
-        self._inspect_memo = functools.lru_cache(maxsize=512)(inspect)  # this context's own: at most ~10 MB
+        self.public_url = check_public_url(s.public_url or DEFAULT_PUBLIC_URL)
+        self.answers = ResultCache(s.cache_mb * _MB)
+        # Everything the server remembers per request input is in one of these, each bounded.
+        self.memos = {name: BoundedLRU(int(s.memo_mb * _MB * share), entries) for name, (share, entries) in MEMO_SHARES.items()}
+        self.memos["derived"] = BoundedLRU(DERIVED_MB * _MB, DERIVED_ENTRIES)
         self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
         policy = Policy(
             slots=self.pool.max_size,
@@ -152,16 +188,15 @@ class Context:
         """:func:`.guard.inspect`, remembered for the last few hundred short texts (canned queries repeat)."""
         if len(query) > _MEMO_TEXT_LIMIT:
             return inspect(query)
-        return self._inspect_memo(query)
+        return self.memos["inspect"].get_or_build(query, lambda: inspect(query), lambda _: approx_size(query) + 200)
 
-    def cached(self, key: str, build: Any) -> Any:
-        """``build()`` once per key (the data never changes while the server runs)."""
-        with self._cache_lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = build()
-        with self._cache_lock:
-            return self._cache.setdefault(key, value)
+    def cached(self, key: str, build: Callable[[], T], size: Callable[[T], int] | None = None) -> T:
+        """``build()``, remembered under ``key`` while it fits the derived memo (the data never changes)."""
+        return self.memos["derived"].get_or_build(key, build, size)
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path`` (relative to the server's root) at the configured public address."""
+        return self.public_url + path.lstrip("/")
 
     def client_of(self, request: Any) -> str:
         """The client a request counts against (:func:`.limits.client_key`); ``request`` is a Starlette request."""
@@ -257,7 +292,7 @@ class Context:
                     self.limits.leave(ticket, timed_out=timed_out)
             break
         if reply["ok"]:
-            self.answers.put(key, reply, key_bytes=len(query))
+            self.answers.put(key, reply, key_bytes=approx_size(key))
             return {**reply, "cached": False}
         if reply["kind"] == "syntax":
             raise Problem.of(400, "err_syntax", line=reply["line"], column=reply["column"], message=reply["message"])

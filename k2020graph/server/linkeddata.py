@@ -25,7 +25,7 @@ from .context import Context, Problem
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
 from .texts import LANGS, both, text, translator
-from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, value_of
+from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, site_path, value_of
 
 VOID = "http://rdfs.org/ns/void#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -62,6 +62,17 @@ def choose_lang(request: Request) -> str:
     return best
 
 
+def same_page(request: Request, params: dict[str, str]) -> str:
+    """A link to the page asked for, with other ``params``: its path, or none where the path would leave the site.
+
+    A request for ``//evil.example/x`` must not link to ``//evil.example/x?lang=en`` (another host).
+    """
+    path = request.url.path
+    if not path.startswith("/") or site_path(path[1:]) is None:
+        path = ""  # "?…": the same document, whatever its path
+    return f"{path}?{urlencode(params)}"
+
+
 @dataclass
 class IndexRow:
     subject: TermView
@@ -85,7 +96,7 @@ class Site:
         for other in LANGS:
             params = dict(request.query_params)
             params["lang"] = other
-            switch[other] = f"{request.url.path}?{urlencode(params)}"
+            switch[other] = same_page(request, params)
         response = self.templates.TemplateResponse(
             request,
             template,
@@ -289,11 +300,12 @@ class Site:
 
     # -- VoID ---------------------------------------------------------------------------------------------
 
-    def void_triples(self, request: Request) -> list[ox.Triple]:
+    def void_triples(self) -> list[ox.Triple]:
+        """The VoID description; its URLs are at the configured public address, never the request's host."""
         n, lit = ox.NamedNode, ox.Literal
         integer = n(XSD + "integer")
-        here = str(request.url_for("void"))
-        root = str(request.url_for("home"))
+        here = self.ctx.url(".well-known/void")
+        root = self.ctx.url("")
         ds = n(here + "#dataset")
         out = [
             ox.Triple(ds, n(RDF_TYPE), n(VOID + "Dataset")),
@@ -302,7 +314,7 @@ class Site:
             ox.Triple(ds, n(DCT + "description"), lit(text("site_intro", "nb"), language="nb")),
             ox.Triple(ds, n(DCT + "description"), lit(text("site_intro", "en"), language="en")),
             ox.Triple(ds, n(FOAF + "homepage"), n(root)),
-            ox.Triple(ds, n(VOID + "sparqlEndpoint"), n(str(request.url_for("sparql_get")))),
+            ox.Triple(ds, n(VOID + "sparqlEndpoint"), n(self.ctx.url("sparql"))),
             ox.Triple(ds, n(VOID + "uriSpace"), lit(self.ctx.base + "id/")),
             ox.Triple(ds, n(VOID + "vocabulary"), n(self.ctx.prefixes["k2"])),
             ox.Triple(ds, n(VOID + "triples"), lit(str(len(self.ctx.store)), datatype=integer)),
@@ -310,7 +322,7 @@ class Site:
             ox.Triple(ds, n(VOID + "exampleResource"), n(self.ctx.prefixes["tiltak"] + "k2020-3.14")),
         ]
         for suffix in DUMPS:
-            out.append(ox.Triple(ds, n(VOID + "dataDump"), n(str(request.url_for("dump", suffix=suffix)))))
+            out.append(ox.Triple(ds, n(VOID + "dataDump"), n(self.ctx.url(f"dump.{suffix}"))))
         license_ = [q.object for q in self.ctx.store.raw.quads_for_pattern(n(self.ctx.base + "def"), n(DCT + "license"), None)]
         out += [ox.Triple(ds, n(DCT + "license"), lic) for lic in license_]
         for i, (cls, count) in enumerate(sorted(self.class_counts().items())):
@@ -334,15 +346,16 @@ class Site:
     def dump(self, fmt: str) -> bytes:
         def graph():  # type: ignore[no-untyped-def]
             if self.ctx.kg is not None:
-                return self.ctx.kg.full_graph
+                return self.ctx.kg.full_graph  # the knowledge graph's own, already in memory
             from ..loading import quads_to_graph
 
-            return quads_to_graph(self.ctx.store.raw)
+            # An rdflib graph costs roughly a kilobyte a triple: counted so against the derived memo.
+            return self.ctx.cached("rdflib_graph", lambda: quads_to_graph(self.ctx.store.raw), lambda g: 1024 * len(g))
 
         def build() -> bytes:
-            return export_graph(self.ctx.cached("rdflib_graph", graph), fmt)
+            return export_graph(graph(), fmt)
 
-        return self.ctx.cached("dump:" + fmt, build)  # type: ignore[no-any-return]
+        return self.ctx.cached("dump:" + fmt, build, len)
 
 
 def make_router(ctx: Context, site: Site) -> APIRouter:
@@ -361,7 +374,7 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             if 1 <= number <= pages:
                 params = dict(request.query_params)
                 params["page"] = str(number)
-                links[name] = f"{request.url.path}?{urlencode(params)}"
+                links[name] = same_page(request, params)
         return site.render(
             request,
             "index.html",
@@ -425,8 +438,9 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
 
     @router.get("/resource", name="resource", summary="Any IRI of the graph, also outside the base")
     def any_resource(request: Request, iri: str) -> Response:
-        if iri.startswith(base):
-            return RedirectResponse("/" + iri[len(base) :], status_code=303)
+        path = site_path(iri[len(base) :]) if iri.startswith(base) else None
+        if path is not None:  # a relative path of this site, never //host/… (see views.site_path)
+            return RedirectResponse(path, status_code=303)
         return site.resource_response(request, iri)
 
     @router.get("/instances", name="instances", response_class=HTMLResponse, summary="The instances of a class")
@@ -446,7 +460,7 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         fmt = choose(request.query_params.get("format"), request.headers.get("accept"), offers)
         if fmt is None:
             raise Problem.of(406, "err_406", formats=listing(offers))
-        return site.rdf_response(request, site.void_triples(request), fmt, "void:" + str(request.base_url))
+        return site.rdf_response(request, site.void_triples(), fmt, "void:" + ctx.public_url)
 
     @router.get("/dump.{suffix}", name="dump", summary="The whole graph: ttl, nt, jsonld, rdf (RDF/XML) or trig")
     def dump(suffix: str, request: Request) -> Response:

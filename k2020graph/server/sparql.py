@@ -175,8 +175,8 @@ def service_description(ctx: Context, request: Request, fmt: str | None) -> Resp
     if chosen is None:
         raise Problem.of(406, "err_406", formats=listing(offers))
     if chosen is HTML:
-        return RedirectResponse(str(request.url_for("query_page")), status_code=303)
-    endpoint = str(request.url_for("sparql_get"))
+        return RedirectResponse("/query", status_code=303)  # relative: never the request's Host
+    endpoint = ctx.url("sparql")
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     etag = ctx.etag("sd", endpoint, chosen.name)
     cached = not_modified(request, etag, headers)
@@ -184,7 +184,7 @@ def service_description(ctx: Context, request: Request, fmt: str | None) -> Resp
         return cached
     assert chosen.rdf is not None
     body = ox.serialize(
-        _service_triples(ctx, endpoint, str(request.url_for("void"))),
+        _service_triples(ctx, endpoint, ctx.url(".well-known/void")),
         format=chosen.rdf,
         prefixes={"sd": SD, "void": VOID, "dct": DCT, "rdfs": RDFS} if chosen.rdf is not ox.RdfFormat.N_TRIPLES else None,
     )

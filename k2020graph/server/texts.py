@@ -188,6 +188,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "nb": "Ingen arbeidsprosess kunne startes for spørringen. Prøv igjen.",
         "en": "No worker process could be started for the query. Try again.",
     },
+    "err_public_url_absolute": {
+        "nb": "--public-url {value!r}: må være en absolutt http- eller https-URL med vertsnavn, f.eks. https://eksempel.no/",
+        "en": "--public-url {value!r}: must be an absolute http or https URL with a host, e.g. https://example.org/",
+    },
+    "err_public_url_port": {
+        "nb": "--public-url {value!r}: porten må være et tall fra 0 til 65535",
+        "en": "--public-url {value!r}: the port must be a number from 0 to 65535",
+    },
+    "err_public_url_chars": {
+        "nb": "--public-url {value!r}: inneholder mellomrom, kontrolltegn eller tegn som ikke hører hjemme i en URL",
+        "en": "--public-url {value!r}: holds spaces, control characters or characters that do not belong in a URL",
+    },
+    "err_public_url_extra": {
+        "nb": "--public-url {value!r}: bare skjema, vert, port og sti; ikke brukernavn, spørredel (?) eller fragment (#)",
+        "en": "--public-url {value!r}: only scheme, host, port and path; no user name, query (?) or fragment (#)",
+    },
     "err_update": {
         "nb": "Endepunktet er skrivebeskyttet: oppdateringer (INSERT, DELETE, LOAD, CLEAR …) tas ikke imot.",
         "en": "The endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR …) are not accepted.",

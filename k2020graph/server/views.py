@@ -31,6 +31,8 @@ DCT_SOURCE = DCT + "source"
 LABEL_PREDICATES = (RDFS + "label", SKOS + "prefLabel", FOAF + "name", DCT + "title")
 _LANG_ORDER = {"nb": ("nb", "nn", "no", "", "en"), "en": ("en", "", "nb", "nn", "no")}
 _DIGITS = re.compile(r"(\d+)")
+#: The IRIs that become links as they are: every other scheme (javascript:, data:, …) is shown as text.
+LINK_SCHEMES = ("http:", "https:", "mailto:")
 #: Datatypes whose values read plainly (no tag on the pages).
 _PLAIN_DATATYPES = {
     None,
@@ -47,6 +49,21 @@ _PLAIN_DATATYPES = {
 def natural_key(value: str) -> tuple[object, ...]:
     """Sort key that puts "3.2" before "3.14" and "K2020" before "K2025"."""
     return tuple(int(p) if p.isdigit() else p.lower() for p in _DIGITS.split(value))
+
+
+def site_path(rest: str) -> str | None:
+    """``/`` + ``rest`` as a path of this site, or None where a browser would read it as another host.
+
+    ``//host/x`` and ``/\\host/x`` are protocol-relative: they leave the site.
+    """
+    if rest.startswith(("/", "\\")):
+        return None
+    return "/" + rest
+
+
+def linkable(iri: str) -> bool:
+    """Whether ``iri`` may be an ``href`` as it is: http(s) and mailto only."""
+    return iri[:7].lower().startswith(LINK_SCHEMES)
 
 
 def value_of(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
@@ -74,7 +91,7 @@ def bind(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
 class TermView:
     kind: str  # iri, bnode, literal
     text: str
-    href: str | None = None
+    href: str | None = None  # None: shown as text, not a link
     curie: str | None = None
     iri: str | None = None
     lang: str | None = None
@@ -144,7 +161,11 @@ class ResourceView:
 
 
 class Labeller:
-    """Labels, prefixed names, links and source locations for IRIs, with a cache (the data never changes)."""
+    """Labels, prefixed names, links and source locations for IRIs.
+
+    Look-ups are remembered in the context's bounded memos ``labels`` and ``subjects`` (the data never
+    changes while the server runs; the IRIs shown come from requests, so the memos have bounds).
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -153,8 +174,8 @@ class Labeller:
         self.k2 = ctx.prefixes["k2"]
         # longest namespace first, so that id/tiltak/ wins over id/
         self._prefixes = sorted(ctx.prefixes.items(), key=lambda kv: -len(kv[1]))
-        self._labels: dict[tuple[str, str], str | None] = {}
-        self._subjects: dict[str, bool] = {}
+        self._labels = ctx.memos["labels"]
+        self._subjects = ctx.memos["subjects"]
 
     # -- names ---------------------------------------------------------------------------------------
 
@@ -167,17 +188,25 @@ class Labeller:
         return None
 
     def is_subject(self, iri: str) -> bool:
-        if iri not in self._subjects:
-            self._subjects[iri] = next(iter(self.raw.quads_for_pattern(ox.NamedNode(iri), None, None)), None) is not None
-        return self._subjects[iri]
+        def build() -> bool:
+            return next(iter(self.raw.quads_for_pattern(ox.NamedNode(iri), None, None)), None) is not None
 
-    def href(self, iri: str) -> tuple[str, bool]:
-        """The link for ``iri``, and whether it is a page of this site."""
+        return self._subjects.get_or_build(iri, build)
+
+    def href(self, iri: str) -> tuple[str | None, bool]:
+        """The link for ``iri`` (None: no link), and whether it is a page of this site.
+
+        Only pages of this site and http(s) or mailto IRIs are links: a ``javascript:`` IRI in a
+        result is shown as text, never as something to click.
+        """
         if iri.startswith(self.base):
-            return "/" + iri[len(self.base) :], True
+            path = site_path(iri[len(self.base) :])
+            if path is not None:
+                return path, True
+            return "/resource?iri=" + quote(iri, safe=""), True
         if self.is_subject(iri):
             return "/resource?iri=" + quote(iri, safe=""), True
-        return iri, False
+        return (iri, False) if linkable(iri) else (None, False)
 
     def literals(self, iri: str, predicate: str) -> list[ox.Literal]:
         return [
@@ -194,20 +223,16 @@ class Labeller:
         return ranked[0] if ranked else None
 
     def label(self, iri: str, lang: str) -> str | None:
-        key = (iri, lang)
-        if key not in self._labels:
-            found: str | None = None
+        def build() -> str | None:
             for predicate in LABEL_PREDICATES:
                 best = self.pick(self.literals(iri, predicate), lang)
                 if best is not None:
-                    found = best.value
-                    break
-            if found is None and iri in EXTERNAL_LABELS:
-                found = EXTERNAL_LABELS[iri].get(lang) or EXTERNAL_LABELS[iri]["en"]
-            if found is None:
-                found = self.location_text(iri, lang)
-            self._labels[key] = found
-        return self._labels[key]
+                    return best.value
+            if iri in EXTERNAL_LABELS:
+                return EXTERNAL_LABELS[iri].get(lang) or EXTERNAL_LABELS[iri]["en"]
+            return self.location_text(iri, lang)
+
+        return self._labels.get_or_build((iri, lang), build)
 
     def text_of(self, iri: str, predicate: str, lang: str) -> str | None:
         best = self.pick(self.literals(iri, predicate), lang)

@@ -48,6 +48,10 @@ def page(browser: Any) -> Iterator[Any]:
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.requested = requested
+    console: list[str] = []  # every console message of the page: a CSP violation is one
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.console = console
     try:
         yield page
     finally:
@@ -83,6 +87,31 @@ def test_run_a_canned_query_and_follow_a_tiltak_link(server: Any, page: Any) -> 
 
     # nothing was loaded from anywhere but the server
     assert page.requested and all(url.startswith(server.url) for url in page.requested), page.requested
+    # the Content-Security-Policy broke nothing: the script, the style sheet and the switch all worked
+    assert not [m for m in page.console if "Content Security Policy" in m or m.startswith("pageerror")], page.console
+
+
+def test_the_policy_holds_and_a_javascript_iri_is_no_link(server: Any, page: Any) -> None:
+    """Issue 8, item 3, in a browser: the policy is in force, and the issue's IRI cannot be clicked."""
+    response = page.goto(server.url + "/query")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    page.fill("#query", 'SELECT ?x WHERE { BIND(IRI("javascript:alert(document.domain)") AS ?x) }')
+    page.click("#run")
+    page.wait_for_selector("#results table.results")
+    cell = page.locator("table.results tbody td").first
+    assert "javascript:alert(document.domain)" in cell.inner_text()
+    assert cell.locator("a").count() == 0  # text, not a link
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    cell.click()
+    # An inline script, were one injected, would be refused: the page's own policy says so.
+    page.evaluate(
+        """() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';
+                   document.body.appendChild(s); }"""
+    )
+    assert page.evaluate("() => window.ran === undefined")
+    assert dialogs == []
+    assert any("Content Security Policy" in m for m in page.console)  # the refusal, reported
 
 
 def test_a_syntax_error_is_shown_on_the_page(server: Any, page: Any) -> None:
