@@ -154,6 +154,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         client_parallel=args.client_parallel,
         client_budget=args.client_budget,
         trusted_proxies=tuple(args.trusted_proxy),
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        keepalive_timeout=args.keepalive_timeout,
+        max_connections_per_client=args.max_connections_per_client,
+        max_connections=args.max_connections,
     )
     run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
@@ -225,6 +230,26 @@ def budget_seconds(raw: str) -> float:
         raise argparse.ArgumentTypeError(
             f"the budget must be more than 0 and at most 86400 seconds, not {raw} / "
             f"budsjettet må være over 0 og høyst 86400 sekunder, ikke {raw}"
+        )
+    return value
+
+
+def limit_seconds(raw: str) -> float:
+    """A client's time for a request's head or body, or a connection's idle time: above 0, at most an hour."""
+    value = _number(raw, float, "a number of seconds", "et antall sekunder")
+    if not (math.isfinite(value) and 0 < value <= 3600):
+        raise argparse.ArgumentTypeError(
+            f"give more than 0 and at most 3600 seconds, not {raw} / oppgi over 0 og høyst 3600 sekunder, ikke {raw}"
+        )
+    return value
+
+
+def connection_count(raw: str) -> int:
+    """Open connections at most: 1–1 000 000."""
+    value = int(_number(raw, int, "a number of connections", "et antall forbindelser"))
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(
+            f"give 1–1000000 connections, not {value} / oppgi 1–1000000 forbindelser, ikke {value}"
         )
     return value
 
@@ -336,6 +361,45 @@ def build_parser() -> argparse.ArgumentParser:
         help="the address clients reach the server at, used in redirects and the VoID and service descriptions "
         "(default http://HOST:PORT/) / adressen klientene når tjeneren på, brukt i videresendinger og i VoID- og "
         "tjenestebeskrivelsen (standard http://HOST:PORT/)",
+    )
+    # The defaults are Settings' (the server is an extra, so not imported here).
+    p.add_argument(
+        "--header-timeout",
+        type=limit_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds a client has for a request's line and headers / sekunder en klient får til "
+        "forespørselens linje og hoder (default %(default)g)",
+    )
+    p.add_argument(
+        "--body-timeout",
+        type=limit_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds a client has for a request's whole body / sekunder en klient får til hele "
+        "forespørselens innhold (default %(default)g)",
+    )
+    p.add_argument(
+        "--keepalive-timeout",
+        type=limit_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds an idle connection is kept open / sekunder en ubrukt forbindelse holdes åpen (default %(default)g)",
+    )
+    p.add_argument(
+        "--max-connections-per-client",
+        type=connection_count,
+        default=32,
+        metavar="N",
+        help="open connections from one address at most (raise it behind a proxy) / høyst så mange åpne "
+        "forbindelser fra én adresse (øk den bak en mellomtjener) (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=connection_count,
+        default=512,
+        metavar="N",
+        help="open connections in all at most / høyst så mange åpne forbindelser i alt (default %(default)s)",
     )
     p.set_defaults(func=cmd_serve)
     return parser

@@ -31,6 +31,7 @@ from ..project import Project
 from ..queries import CannedQuery, load_catalogue
 from ..store import OxigraphStore, RdflibStore, Store
 from . import api, linkeddata, querypage, sparql
+from .connections import BodyTimeout, Limits, guarded_protocol
 from .context import Context, Problem, Settings, check_public_url
 from .negotiation import HTML, JSON, negotiate
 from .pool import open_missing_standard_fds
@@ -252,6 +253,7 @@ def create_app(
         expose_headers=["ETag", "K2020-Truncated", "K2020-Rows", "K2020-Cache", "Content-Language"],
         max_age=3600,
     )
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout)  # a stalled body: 408, the connection closed
     app.add_middleware(SecurityHeaders)  # outside CORS: its preflight answers get them too
     app.add_middleware(AccessLog)  # the outermost: every request, CORS preflights too
 
@@ -306,10 +308,18 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
         f"serving http://{host}:{port}/ as {ctx.public_url} (base {ctx.base}, timeout {settings.timeout:g} s, {cache})\n"
     )
     sys.stderr.flush()
+    limits = Limits(
+        header_timeout=settings.header_timeout,
+        keepalive_timeout=settings.keepalive_timeout,
+        max_connections_per_client=settings.max_connections_per_client,
+        max_connections=settings.max_connections,
+    )
     uvicorn.run(
         app,
         host=host,
         port=port,
+        http=guarded_protocol(limits),  # uvicorn's own protocol with header/idle timeouts and connection caps
+        timeout_keep_alive=settings.keepalive_timeout,  # type: ignore[arg-type]  # typed int, used as call_later's delay
         log_config=_logging(),
         access_log=False,  # AccessLog writes one line per request, with its duration
         server_header=False,

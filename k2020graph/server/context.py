@@ -61,6 +61,13 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client
     memo_mb: int = 16  # the pages' label and link look-ups and the query check's memo, together
     public_url: str | None = None  # the address clients reach the server at (None: DEFAULT_PUBLIC_URL)
+    # Slow and greedy clients (see .connections): seconds for a request's line and headers (from their
+    # first byte), for its whole body, and of idleness before a request starts; open connections at most.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keepalive_timeout: float = 5.0
+    max_connections_per_client: int = 32
+    max_connections: int = 512
 
 
 class Problem(Exception):

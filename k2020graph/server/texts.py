@@ -249,6 +249,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "err_encoding": {"nb": "Forespørselen er ikke gyldig UTF-8.", "en": "The request is not valid UTF-8."},
     "err_internal": {"nb": "Intern feil i tjeneren.", "en": "Internal server error."},
     "err_unknown_query": {"nb": "Ingen ferdig spørring heter {name}.", "en": "No canned query is named {name}."},
+    "err_header_timeout": {
+        "nb": "Forespørselens linje og hoder kom ikke fram innen {seconds:g} s; forbindelsen lukkes.",
+        "en": "The request line and headers did not arrive within {seconds:g} s; the connection is closed.",
+    },
+    "err_body_timeout": {
+        "nb": "Forespørselens innhold kom ikke fram innen {seconds:g} s; forbindelsen lukkes.",
+        "en": "The request body did not arrive within {seconds:g} s; the connection is closed.",
+    },
+    "err_connections_client": {
+        "nb": "For mange åpne forbindelser fra din adresse (høyst {limit}). Lukk noen og prøv igjen.",
+        "en": "Too many open connections from your address (at most {limit}). Close some and try again.",
+    },
+    "err_connections_total": {
+        "nb": "Tjeneren har for mange åpne forbindelser (høyst {limit}). Prøv igjen om litt.",
+        "en": "The server has too many open connections (at most {limit}). Try again shortly.",
+    },
 }
 
 
