@@ -313,6 +313,7 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
         keepalive_timeout=settings.keepalive_timeout,
         max_connections_per_client=settings.max_connections_per_client,
         max_connections=settings.max_connections,
+        max_head_bytes=settings.max_head_bytes,
     )
     uvicorn.run(
         app,

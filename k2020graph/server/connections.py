@@ -12,7 +12,8 @@ Here:
     beyond ``max_connections`` in all (a short ``503`` and close, before reading anything);
   - closes a new connection on which no request starts within ``keepalive_timeout``;
   - closes a connection whose request line and headers are not complete within ``header_timeout``
-    of their first byte (with a ``408`` when something was received).
+    of their first byte (with a ``408``), or grow past ``max_head_bytes`` (with a ``431``: httptools
+    itself sets no bound, and keeps every header in memory).
 
 * :class:`BodyTimeout`, an ASGI middleware: the whole request body must arrive within
   ``body_timeout`` of the request's start, else the answer is ``408`` and the connection is closed.
@@ -56,6 +57,7 @@ class Limits:
     keepalive_timeout: float
     max_connections_per_client: int
     max_connections: int
+    max_head_bytes: int = 512 * 1024
 
 
 class ConnectionCounter:
@@ -157,6 +159,11 @@ class _SlowClientGuard(asyncio.Protocol):
             self._disarm()
         elif self._timer is not None:
             self._waiting_bytes += len(data)
+            if self._waiting_bytes > self.limits.max_head_bytes and not self.transport.is_closing():
+                self._disarm()
+                message = both("err_head_too_large", limit=self.limits.max_head_bytes)
+                self.transport.write(_plain_response("431 Request Header Fields Too Large", message))
+                self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

@@ -68,6 +68,7 @@ class Settings:
     keepalive_timeout: float = 5.0
     max_connections_per_client: int = 32
     max_connections: int = 512
+    max_head_bytes: int = 512 * 1024  # request line and headers; a GET of max_query_length, percent-encoded, fits
 
 
 class Problem(Exception):

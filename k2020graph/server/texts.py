@@ -257,6 +257,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "nb": "Forespørselens innhold kom ikke fram innen {seconds:g} s; forbindelsen lukkes.",
         "en": "The request body did not arrive within {seconds:g} s; the connection is closed.",
     },
+    "err_head_too_large": {
+        "nb": "Forespørselens linje og hoder er større enn {limit} byte. Send lange spørringer med POST.",
+        "en": "The request line and headers are larger than {limit} bytes. Send long queries by POST.",
+    },
     "err_connections_client": {
         "nb": "For mange åpne forbindelser fra din adresse (høyst {limit}). Lukk noen og prøv igjen.",
         "en": "Too many open connections from your address (at most {limit}). Close some and try again.",

@@ -134,6 +134,33 @@ def test_an_idle_connection_is_closed(slow_server: Any, probes: Callable[..., Pr
     assert probe.received == b""  # closed without an answer: no request was started
 
 
+def test_a_request_head_without_end_is_cut_off_by_its_size(
+    mini_root: Path, start_server: Callable[..., Any], probes: Callable[..., Probe]
+) -> None:
+    # Sent as fast as the socket takes it; the header timeout is long, so only the size can end it.
+    # httptools itself would keep every header in memory (555 MB sent in 8 s grew the server to 440 MB).
+    server = start_server(mini_root, "--header-timeout", "600")
+    # A large head within the limit is answered (a long URL and ~250 KB of headers).
+    large = probes(server.port)
+    pad = "".join(f"X-Pad-{i}: {'a' * 1000}\r\n" for i in range(250))
+    head = f"GET /api/status?pad={'%41' * 10_000} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{pad}\r\n"
+    large.sock.sendall(head.encode())
+    assert large.closed_by_server()
+    assert large.received.startswith(b"HTTP/1.1 200 "), large.received[:200]
+    probe = probes(server.port)
+    probe.sock.sendall(b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    line = b"X-Pad: " + b"a" * 1000 + b"\r\n"
+    sent = 0
+    try:
+        while sent < 16 * 1024 * 1024:  # 32 times the default limit, 512 KiB
+            probe.sock.sendall(line * 64)
+            sent += len(line) * 64
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    assert probe.closed_by_server(), "16 MB of headers were taken in"
+    assert probe.received.startswith(b"HTTP/1.1 431 ") or probe.received == b"", probe.received
+
+
 @pytest.mark.parametrize("trickle", [False, True], ids=["stalled", "trickled"])
 def test_a_body_that_does_not_arrive_gets_408(slow_server: Any, probes: Callable[..., Probe], trickle: bool) -> None:
     query = b"ASK { ?s ?p ?o }" + b" " * 200
