@@ -248,9 +248,7 @@ def connection_count(raw: str) -> int:
     """Open connections at most: 1–1 000 000."""
     value = int(_number(raw, int, "a number of connections", "et antall forbindelser"))
     if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(
-            f"give 1–1000000 connections, not {value} / oppgi 1–1000000 forbindelser, ikke {value}"
-        )
+        raise argparse.ArgumentTypeError(f"give 1–1000000 connections, not {value} / oppgi 1–1000000 forbindelser, ikke {value}")
     return value
 
 
@@ -391,8 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=connection_count,
         default=32,
         metavar="N",
-        help="open connections from one address at most (raise it behind a proxy) / høyst så mange åpne "
-        "forbindelser fra én adresse (øk den bak en mellomtjener) (default %(default)s)",
+        help="open connections from one address at most, not for a --trusted-proxy / høyst så mange åpne "
+        "forbindelser fra én adresse, ikke for en --trusted-proxy (default %(default)s)",
     )
     p.add_argument(
         "--max-connections",

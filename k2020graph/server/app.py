@@ -314,6 +314,7 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
         max_connections_per_client=settings.max_connections_per_client,
         max_connections=settings.max_connections,
         max_head_bytes=settings.max_head_bytes,
+        uncapped=frozenset(settings.trusted_proxies),  # a proxy's connections carry many clients
     )
     uvicorn.run(
         app,

@@ -8,8 +8,9 @@ Here:
 * :func:`guarded_protocol` makes the HTTP protocol class that ``run`` hands to uvicorn: uvicorn's
   own (httptools, else h11) with a small mixin that
 
-  - refuses a connection beyond ``max_connections_per_client`` open ones from the same address, or
-    beyond ``max_connections`` in all (a short ``503`` and close, before reading anything);
+  - refuses a connection beyond ``max_connections_per_client`` open ones from the same address (but
+    a trusted reverse proxy's, which carry many clients), or beyond ``max_connections`` in all (a
+    short ``503`` and close, before reading anything);
   - closes a new connection on which no request starts within ``keepalive_timeout``;
   - closes a connection whose request line and headers are not complete within ``header_timeout``
     of their first byte (with a ``408``), or grow past ``max_head_bytes`` (with a ``431``: httptools
@@ -58,13 +59,15 @@ class Limits:
     max_connections_per_client: int
     max_connections: int
     max_head_bytes: int = 512 * 1024
+    uncapped: frozenset[str] = frozenset()  # addresses without a per-client cap: trusted reverse proxies
 
 
 class ConnectionCounter:
     """Open connections per client address and in all, for one server (used from its event loop only)."""
 
-    def __init__(self, per_client: int, total: int) -> None:
+    def __init__(self, per_client: int, total: int, uncapped: frozenset[str] = frozenset()) -> None:
         self.per_client = per_client
+        self.uncapped = uncapped
         self.total = total
         self.open: dict[str, int] = {}  # address -> open connections; an address with none is removed
         self.count = 0
@@ -76,7 +79,7 @@ class ConnectionCounter:
         """Count a new connection from ``address``; or, if it is one too many, why it is refused."""
         if self.count >= self.total:
             reason = both("err_connections_total", limit=self.total)
-        elif self.open.get(address, 0) >= self.per_client:
+        elif self.open.get(address, 0) >= self.per_client and address not in self.uncapped:
             reason = both("err_connections_client", limit=self.per_client)
         else:
             self.open[address] = self.open.get(address, 0) + 1
@@ -217,7 +220,7 @@ def guarded_protocol(limits: Limits, base: type[asyncio.Protocol] | None = None)
     Pass the result to uvicorn as ``http=``; every connection of that server shares one counter.
     """
     base = base or default_protocol()
-    counter = ConnectionCounter(limits.max_connections_per_client, limits.max_connections)
+    counter = ConnectionCounter(limits.max_connections_per_client, limits.max_connections, limits.uncapped)
     namespace = {"limits": limits, "counter": counter, "__module__": __name__}
     return type(f"Guarded{base.__name__}", (_SlowClientGuard, base), namespace)
 

@@ -216,6 +216,18 @@ def test_connections_beyond_the_caps_are_refused_while_others_are_answered(
     admitted(probes, server.port, "127.0.0.4")
 
 
+def test_a_trusted_proxy_is_not_capped_per_client(
+    mini_root: Path, start_server: Callable[..., Any], probes: Callable[..., Probe]
+) -> None:
+    # Every client behind a reverse proxy comes from the proxy's address.
+    server = start_server(
+        mini_root, "--max-connections-per-client", "1", "--keepalive-timeout", "60", "--trusted-proxy", "127.0.0.5"
+    )
+    held = [probes(server.port, "127.0.0.5") for _ in range(3)]  # open at once, kept alive
+    for probe in held:
+        assert probe.request().startswith(b"HTTP/1.1 200 ")
+
+
 @pytest.mark.parametrize(
     ("option", "value"),
     [
