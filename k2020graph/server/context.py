@@ -61,6 +61,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client
     memo_mb: int = 16  # the pages' label and link look-ups and the query check's memo, together
     public_url: str | None = None  # the address clients reach the server at (None: DEFAULT_PUBLIC_URL)
+    catalog_metadata: Path | None = None  # /catalog's metadata file (None: the project's data/catalog/catalog.ttl)
 
 
 class Problem(Exception):
