@@ -83,6 +83,15 @@ def load_metadata(path: Path, catalog_iri: str) -> Graph:
         raise InputError(f"cannot parse the file / kan ikke tolke filen: {exc}", path) from None
 
 
+def default_metadata(root: Path | None, path: Path | None, catalog_iri: str) -> Graph:
+    """The metadata file at ``path``, else the project's (none at all: an empty graph, every value a gap)."""
+    if path is not None:
+        return load_metadata(path, catalog_iri)
+    if root is not None and (root / METADATA_FILE).is_file():
+        return load_metadata(root / METADATA_FILE, catalog_iri)
+    return Graph()
+
+
 def export_profile(
     kg: KnowledgeGraph,
     profile: str,
@@ -103,6 +112,5 @@ def export_profile(
         raise InputError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)}) / ukjent profil")
     from .dcat_ap_no import catalog_iri, dcat_ap_no, dump_bytes
 
-    path = metadata_path if metadata_path is not None else kg.project.root / METADATA_FILE
-    metadata = load_metadata(path, catalog_iri(public_url))
+    metadata = default_metadata(kg.project.root, metadata_path, catalog_iri(public_url))
     return dcat_ap_no(kg.data_graph, dumps if dumps is not None else dump_bytes(kg.full_graph), metadata, public_url)

@@ -352,15 +352,14 @@ class Site:
     def catalog(self) -> Any:
         """The catalogue (:mod:`k2020graph.profiles.dcat_ap_no`) at the public address, over the served dumps."""
         from ..errors import InputError
-        from ..profiles import METADATA_FILE, load_metadata
+        from ..profiles import default_metadata
         from ..profiles.dcat_ap_no import catalog_iri, dcat_ap_no
 
         def build() -> Any:
             kg = self.ctx.kg
-            path = self.ctx.settings.catalog_metadata or (kg.project.root / METADATA_FILE if kg is not None else None)
-            iri = catalog_iri(self.ctx.public_url)
+            root = kg.project.root if kg is not None else None
             try:
-                metadata = load_metadata(path, iri) if path is not None else Graph()
+                metadata = default_metadata(root, self.ctx.settings.catalog_metadata, catalog_iri(self.ctx.public_url))
             except InputError as exc:
                 raise Problem(500, str(exc)) from None
             data = kg.data_graph if kg is not None else self.rdflib_graph()
