@@ -12,10 +12,12 @@ someone who knows the value supplies it (the catalogue metadata file, ``data/cat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
+from rdflib.term import Node
 
 from ..errors import InputError
 from ..loading import KnowledgeGraph
@@ -47,8 +49,13 @@ class ProfileExport:
     graph: Graph
     gaps: list[Gap] = field(default_factory=list)
 
-    def gap(self, focus: URIRef | str, path: URIRef | str, nb: str, en: str, mandatory: bool = True) -> None:
+    def gap(self, focus: Node | str, path: Node | str, nb: str, en: str, mandatory: bool = True) -> None:
         self.gaps.append(Gap(str(focus), str(path), mandatory, nb, en))
+
+
+def ordered(nodes: Iterable[Node]) -> list[Node]:
+    """``nodes`` in a stable order (their N-Triples form), whatever their kinds."""
+    return sorted(nodes, key=lambda n: n.n3())
 
 
 def profile_graph() -> Graph:

@@ -30,7 +30,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ..namespaces import CPSV, CPSVNO, CV, K2
-from . import ProfileExport, profile_graph
+from . import ProfileExport, ordered, profile_graph
 
 
 def _slug(iri: Node) -> str:
@@ -41,7 +41,7 @@ def _labels(data: Graph, node: Node) -> dict[str, Literal]:
     """The node's preferred labels by language (``skos:prefLabel``, else ``rdfs:label``)."""
     out: dict[str, Literal] = {}
     for prop in (SKOS.prefLabel, RDFS.label):
-        for value in sorted(data.objects(node, prop)):  # type: ignore[arg-type]
+        for value in ordered(data.objects(node, prop)):
             if isinstance(value, Literal) and value.language and value.language not in out:
                 out[value.language] = value
         if out:
@@ -62,7 +62,7 @@ def cpsv_ap_no(data: Graph) -> ProfileExport:
     g = out.graph
     schemes = sorted(s for s in data.subjects(RDF.type, K2.GrantScheme) if isinstance(s, URIRef))
     scheme_set = set(schemes)
-    authorities: set[URIRef] = set()
+    authorities: set[Node] = set()
     for scheme in schemes:
         g.add((scheme, RDF.type, CPSV.PublicService))
         g.add((scheme, DCTERMS.identifier, Literal(str(scheme))))
@@ -87,8 +87,8 @@ def cpsv_ap_no(data: Graph) -> ProfileExport:
             "kildene oppgir ikke noe kontaktpunkt for ordningen",
             "the sources state no contact point for the scheme",
         )
-        flows = sorted(data.subjects(K2.viaScheme, scheme))
-        competent = sorted(data.objects(scheme, K2.administrator)) or sorted(
+        flows = ordered(data.subjects(K2.viaScheme, scheme))
+        competent = ordered(data.objects(scheme, K2.administrator)) or ordered(
             {o for f in flows for o in data.objects(f, K2.grantor)}
         )
         for authority in competent:
@@ -115,7 +115,7 @@ def cpsv_ap_no(data: Graph) -> ProfileExport:
             )
         tiltak = {t for r in data.subjects(K2.usesScheme, scheme) for t in data.objects(r, K2.recordOf)}
         tiltak |= {t for f in flows for t in data.objects(f, K2.forTiltak)}
-        for t in sorted(tiltak):
+        for t in ordered(tiltak):
             g.add((scheme, DCTERMS.relation, t))
             for label in _labels(data, t).values():
                 g.add((t, RDFS.label, label))
@@ -132,7 +132,7 @@ def cpsv_ap_no(data: Graph) -> ProfileExport:
         for source in data.objects(scheme, DCTERMS.source):
             g.add((scheme, DCTERMS.source, source))
 
-    for authority in sorted(authorities):
+    for authority in ordered(authorities):
         g.add((authority, RDF.type, CV.PublicOrganisation))
         g.add((authority, DCTERMS.identifier, Literal(str(authority))))
         for label in _labels(data, authority).values():
@@ -159,7 +159,7 @@ def _output(g: Graph, scheme: URIRef, labels: dict[str, Literal]) -> None:
 
 
 def _criteria(g: Graph, data: Graph, scheme: URIRef) -> None:
-    for applicant in sorted(data.objects(scheme, K2.eligibleApplicant)):
+    for applicant in ordered(data.objects(scheme, K2.eligibleApplicant)):
         labels = _labels(data, applicant)
         criterion = URIRef(f"{scheme}#applicant-{_slug(applicant)}")
         g.add((scheme, CV.holdsRequirement, criterion))
@@ -173,12 +173,12 @@ def _criteria(g: Graph, data: Graph, scheme: URIRef) -> None:
 
 def _audience(g: Graph, data: Graph, scheme: URIRef, flows: list[Node]) -> list[URIRef]:
     concepts: list[URIRef] = []
-    for i, group in enumerate(sorted(o for o in data.objects(scheme, K2.targetGroup) if isinstance(o, Literal)), 1):
+    for i, group in enumerate(ordered(o for o in data.objects(scheme, K2.targetGroup) if isinstance(o, Literal)), 1):
         concept = URIRef(f"{scheme}#target-group-{i}")
         g.add((concept, RDF.type, SKOS.Concept))
         g.add((concept, SKOS.prefLabel, group))
         concepts.append(concept)
-    for recipient in sorted({o for f in flows for o in data.objects(f, K2.recipient)}):
+    for recipient in ordered({o for f in flows for o in data.objects(f, K2.recipient)}):
         concept = URIRef(f"{scheme}#recipient-{_slug(recipient)}")
         g.add((concept, RDF.type, SKOS.Concept))
         for label in _labels(data, recipient).values():

@@ -22,10 +22,11 @@ from collections.abc import Mapping
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from ..exports import GRAPH_FORMATS, export_graph
 from ..namespaces import DCAT, EU_FILE_TYPE, EU_LANGUAGE, IANA_MEDIA_TYPE, K2, SPDX, VCARD
-from . import ProfileExport, profile_graph
+from . import ProfileExport, ordered, profile_graph
 
 #: exports format name -> (IANA media type, EU file type code, name of the format for people)
 MEDIA: dict[str, tuple[str, str, str]] = {
@@ -88,7 +89,7 @@ def dcat_ap_no(data: Graph, dumps: Mapping[str, bytes], metadata: Graph, public_
     service = URIRef(catalog + "#sparql")
     for triple in metadata:
         g.add(triple)
-    licences = sorted(g.objects(dataset, DCTERMS.license))
+    licences = ordered(g.objects(dataset, DCTERMS.license))
     for lic in licences:  # DCAT-AP-NO puts the licence on the distributions
         g.remove((dataset, DCTERMS.license, lic))
 
@@ -163,7 +164,7 @@ def _schemes(g: Graph) -> None:
             g.add((concept, SKOS.inScheme, URIRef(EU_AUTHORITY + table[0])))
 
 
-def _report_gaps(out: ProfileExport, catalog: URIRef, dataset: URIRef, service: URIRef, licences: list[URIRef]) -> None:
+def _report_gaps(out: ProfileExport, catalog: URIRef, dataset: URIRef, service: URIRef, licences: list[Node]) -> None:
     g = out.graph
     for node, prop, what_nb, what_en in (
         (catalog, DCTERMS.title, "katalogens tittel", "the catalogue's title"),
