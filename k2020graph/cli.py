@@ -113,6 +113,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from . import exports
 
     kg = _load(args)
+    if args.profile:
+        return _export_profile(args, kg)
     if args.table:
         fmt = args.format or "csv"
         if fmt not in ("csv", "xlsx"):
@@ -131,6 +133,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _public_url(raw: str | None, default: str) -> str:
+    from .server.context import check_public_url
+
+    try:
+        return check_public_url(raw) if raw is not None else default
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _export_profile(args: argparse.Namespace, kg) -> int:  # type: ignore[no-untyped-def]
+    """``export --profile``: the profile's graph on the output, each gap as one line on standard error."""
+    from . import exports
+    from .profiles import export_profile
+
+    if args.table:
+        raise InputError("--profile and --table exclude each other / --profile og --table kan ikke brukes sammen")
+    fmt = args.format or "turtle"
+    if fmt not in exports.GRAPH_FORMATS:
+        raise InputError(f"unknown export format {fmt!r} (choose from {', '.join(exports.GRAPH_FORMATS)})")
+    metadata = Path(args.catalog_metadata) if args.catalog_metadata else None
+    result = export_profile(kg, args.profile, _public_url(args.public_url, kg.base), metadata)
+    _write(exports.export_graph(result.graph, fmt), args.output)
+    for gap in result.gaps:
+        sys.stderr.write(f"k2020graph: {gap.line()}\n")
+    if result.gaps:
+        mandatory = sum(g.mandatory for g in result.gaps)
+        sys.stderr.write(
+            f"k2020graph: {len(result.gaps)} verdier mangler i kildene, {mandatory} av dem påkrevd av profilen / "
+            f"{len(result.gaps)} values missing from the sources, {mandatory} of them mandatory in the profile\n"
+        )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from .server.app import run
@@ -145,6 +180,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             public_url = check_public_url(args.public_url)
         except ValueError as exc:
             raise InputError(str(exc)) from None
+    if args.catalog_metadata:  # unusable before the server starts, not at the first request
+        from .profiles import load_metadata
+
+        load_metadata(Path(args.catalog_metadata), "http://localhost/catalog")
     settings = Settings(
         base=args.base,
         timeout=args.timeout,
@@ -159,6 +198,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         keepalive_timeout=args.keepalive_timeout,
         max_connections_per_client=args.max_connections_per_client,
         max_connections=args.max_connections,
+        catalog_metadata=Path(args.catalog_metadata) if args.catalog_metadata else None,
     )
     run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
@@ -300,6 +340,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", help="turtle|ntriples|jsonld|rdfxml|trig for the graph; csv|xlsx with --table")
     p.add_argument("--table", choices=("tiltak",), help="the flat table for spreadsheet users")
+    p.add_argument(
+        "--profile",
+        choices=("dcat-ap-no", "cpsv-ap-no"),
+        help="the graph for another register: dcat-ap-no (catalogue for data.norge.no) or cpsv-ap-no (grant "
+        "schemes as public services); values the sources lack are listed on standard error / for et annet register",
+    )
+    p.add_argument(
+        "--catalog-metadata",
+        metavar="FILE",
+        help="catalogue metadata for --profile dcat-ap-no (default data/catalog/catalog.ttl under --root)",
+    )
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="where the server is reached, for the catalogue's download and endpoint addresses (default: the data's base IRI)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=cmd_export)
 
@@ -398,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=512,
         metavar="N",
         help="open connections in all at most / høyst så mange åpne forbindelser i alt (default %(default)s)",
+    )
+    p.add_argument(
+        "--catalog-metadata",
+        metavar="FILE",
+        help="catalogue metadata for /catalog (default data/catalog/catalog.ttl under --root) / katalogmetadata",
     )
     p.set_defaults(func=cmd_serve)
     return parser

@@ -71,3 +71,33 @@ def bind_prefixes(graph: Graph) -> Graph:
 def sparql_prefixes() -> str:
     """The PREFIX lines for every project prefix, for queries built in code."""
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+# -- The vocabularies of the registers' profiles (k2020graph.profiles): bound on the profiles' exports only.
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCATNO = Namespace("https://data.norge.no/vocabulary/dcatno#")
+CPSV = Namespace("http://purl.org/vocab/cpsv#")
+CPSVNO = Namespace("https://data.norge.no/vocabulary/cpsvno#")
+CV = Namespace("http://data.europa.eu/m8g/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+#: EU controlled vocabularies (publications.europa.eu authority tables) and Norwegian ones that DCAT-AP-NO names.
+EU_DATA_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+EU_ACCESS_RIGHT = Namespace("http://publications.europa.eu/resource/authority/access-right/")
+IANA_MEDIA_TYPE = Namespace("https://www.iana.org/assignments/media-types/")
+LOS_TEMA = Namespace("https://psi.norge.no/los/tema/")
+
+PROFILE_PREFIXES: dict[str, Namespace] = {
+    "adms": ADMS,
+    "cpsv": CPSV,
+    "cpsvno": CPSVNO,
+    "cv": CV,
+    "dcat": DCAT,
+    "dcatno": DCATNO,
+    "spdx": SPDX,
+    "vcard": VCARD,
+}

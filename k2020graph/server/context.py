@@ -69,6 +69,7 @@ class Settings:
     max_connections_per_client: int = 32
     max_connections: int = 512
     max_head_bytes: int = 512 * 1024  # request line and headers; a GET of max_query_length, percent-encoded, fits
+    catalog_metadata: Path | None = None  # /catalog's metadata file (None: the project's data/catalog/catalog.ttl)
 
 
 class Problem(Exception):

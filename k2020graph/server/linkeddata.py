@@ -7,6 +7,10 @@ The language of the pages is ``?lang=`` (remembered in a cookie), else ``Accept-
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from rdflib import Graph
 
 from .. import __version__
 from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
@@ -323,6 +328,7 @@ class Site:
         ]
         for suffix in DUMPS:
             out.append(ox.Triple(ds, n(VOID + "dataDump"), n(self.ctx.url(f"dump.{suffix}"))))
+        out.append(ox.Triple(ds, n(RDFS + "seeAlso"), n(self.ctx.url("catalog"))))  # the DCAT-AP-NO catalogue
         license_ = [q.object for q in self.ctx.store.raw.quads_for_pattern(n(self.ctx.base + "def"), n(DCT + "license"), None)]
         out += [ox.Triple(ds, n(DCT + "license"), lic) for lic in license_]
         for i, (cls, count) in enumerate(sorted(self.class_counts().items())):
@@ -341,16 +347,40 @@ class Site:
             ]
         return out
 
+    # -- the DCAT-AP-NO catalogue -----------------------------------------------------------------------------
+
+    def catalog(self) -> Any:
+        """The catalogue (:mod:`k2020graph.profiles.dcat_ap_no`) at the public address, over the served dumps."""
+        from ..errors import InputError
+        from ..profiles import default_metadata
+        from ..profiles.dcat_ap_no import catalog_iri, dcat_ap_no
+
+        def build() -> Any:
+            kg = self.ctx.kg
+            root = kg.project.root if kg is not None else None
+            try:
+                metadata = default_metadata(root, self.ctx.settings.catalog_metadata, catalog_iri(self.ctx.public_url))
+            except InputError as exc:
+                raise Problem(500, str(exc)) from None
+            data = kg.data_graph if kg is not None else self.rdflib_graph()
+            dumps = {name: self.dump(name) for name, _ in DUMPS.values()}
+            return dcat_ap_no(data, dumps, metadata, self.ctx.public_url)
+
+        return self.ctx.cached("catalog", build, lambda c: 2048 * len(c.graph))
+
+    def rdflib_graph(self) -> Graph:
+        from ..loading import quads_to_graph
+
+        # An rdflib graph costs roughly a kilobyte a triple: counted so against the derived memo.
+        return self.ctx.cached("rdflib_graph", lambda: quads_to_graph(self.ctx.store.raw), lambda g: 1024 * len(g))
+
     # -- dumps ----------------------------------------------------------------------------------------------
 
     def dump(self, fmt: str) -> bytes:
         def graph():  # type: ignore[no-untyped-def]
             if self.ctx.kg is not None:
                 return self.ctx.kg.full_graph  # the knowledge graph's own, already in memory
-            from ..loading import quads_to_graph
-
-            # An rdflib graph costs roughly a kilobyte a triple: counted so against the derived memo.
-            return self.ctx.cached("rdflib_graph", lambda: quads_to_graph(self.ctx.store.raw), lambda g: 1024 * len(g))
+            return self.rdflib_graph()
 
         def build() -> bytes:
             return export_graph(graph(), fmt)
@@ -472,7 +502,29 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         cached = not_modified(request, etag, headers)
         if cached is not None:
             return cached
-        return Response(site.dump(name), media_type=media, headers={**headers, "ETag": etag})
+        body = site.dump(name)
+        digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        return Response(body, media_type=media, headers={**headers, "ETag": etag, "Repr-Digest": f"sha-256=:{digest}:"})
+
+    @router.get("/catalog", name="catalog", summary="The DCAT-AP-NO catalogue of the dataset, for data.norge.no")
+    def catalog(request: Request) -> Response:
+        offers = GRAPH_FORMATS
+        fmt = choose(request.query_params.get("format"), request.headers.get("accept"), offers)
+        if fmt is None:
+            raise Problem.of(406, "err_406", formats=listing(offers))
+        result = site.catalog()
+        headers = {"Vary": "Accept", "Cache-Control": "no-cache", "K2020-Catalog-Gaps": str(len(result.gaps))}
+        etag = ctx.etag("catalog", ctx.public_url, fmt.name)
+        cached = not_modified(request, etag, headers)
+        if cached is not None:
+            return cached
+        body = export_graph(result.graph, fmt.name)
+        return Response(body, media_type=fmt.content_type, headers={**headers, "ETag": etag})
+
+    @router.get("/catalog/gaps", name="catalog_gaps", summary="The values the catalogue lacks because no source states them")
+    def catalog_gaps() -> Response:
+        gaps = [dataclasses.asdict(g) for g in site.catalog().gaps]
+        return Response(json.dumps(gaps, ensure_ascii=False, indent=2), media_type="application/json")
 
     return router
 

@@ -54,6 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "openapi": {"nb": "OpenAPI-beskrivelse", "en": "OpenAPI description"},
     "void": {"nb": "Datasettbeskrivelse (VoID)", "en": "Dataset description (VoID)"},
     "dumps": {"nb": "Hele grafen", "en": "The whole graph"},
+    "catalog": {"nb": "Datakatalog (DCAT-AP-NO)", "en": "Data catalogue (DCAT-AP-NO)"},
     "triples": {"nb": "tripler", "en": "triples"},
     "data_version": {"nb": "dataversjon", "en": "data version"},
     "language": {"nb": "Språk", "en": "Language"},
