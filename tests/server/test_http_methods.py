@@ -29,6 +29,8 @@ GET_ROUTES = {
     "/resource": "/resource?iri=" + TILTAK,
     "/instances": "/instances?class=https://w3id.org/k2020graph/def%23Tiltak",
     "/.well-known/void": "/.well-known/void",
+    "/catalog": "/catalog",
+    "/catalog/gaps": "/catalog/gaps",
     "/dump.{suffix}": "/dump.ttl",
     "/{path:path}": "/no-such-page",
 }
