@@ -235,11 +235,14 @@ def validate_change(change: Change, validate: Validator = validate_graphs) -> Ch
 
     When no triple differs, the changed side is the base: one validation, nothing new.
     """
-    base = validate(change.graph("base", "data"), change.graph("base", "shapes"), change.graph("base", "ontology"))
-    if change.is_empty:
-        changed = base
-    else:
-        changed = validate(
-            change.graph("changed", "data"), change.graph("changed", "shapes"), change.graph("changed", "ontology")
-        )
+
+    def run(side: str) -> ValidationReport:
+        # pyshacl adds a few RDFS triples to the shapes graph it is given: give it a copy
+        shapes = Graph()
+        for t in change.graph(side, "shapes"):
+            shapes.add(t)
+        return validate(change.graph(side, "data"), shapes, change.graph(side, "ontology"))
+
+    base = run("base")
+    changed = base if change.is_empty else run("changed")
     return classify(change, base, changed)
