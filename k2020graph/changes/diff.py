@@ -209,7 +209,7 @@ def diff_graphs(old: Iterable[Triple], new: Iterable[Triple], vocabulary: Sequen
         for c in r.changes:
             nodes.update(c.path)
             nodes.update(v.term for v in (c.old, c.new) if v is not None)
-    labels = _labels(nodes, [d.old, d.new, *vocabulary])
+    labels = _labels(nodes, [d.new, d.old, *vocabulary])  # a resource's current name first
     return GraphDiff(tuple(resources), len(d.added), len(d.removed), labels)
 
 
