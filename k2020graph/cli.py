@@ -25,6 +25,8 @@ EPILOG = """\
 Eksempel / example:
   k2020graph query continued-into-k2025 --param division=PH
   k2020graph validate --format text --lang en
+  k2020graph validate my-change.ttl
+  k2020graph diff --git HEAD~1 HEAD
   k2020graph export --table tiltak --format csv -o tiltak.csv
 """
 
@@ -60,16 +62,95 @@ def _catalogue(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.paths or args.changed_since is not None:
+        return _validate_change(args)
     from .validation import FORMATTERS, validate_graphs
 
-    paths = [Path(p) for p in args.paths]
-    for p in paths:
-        if not p.is_file():
-            raise InputError("no such file", p)
-    kg = _load(args, paths or None)
+    kg = _load(args)
     report = validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
     sys.stdout.write(FORMATTERS[args.format](report, args.lang))
     return 0 if report.conforms else 1
+
+
+def _validate_change(args: argparse.Namespace) -> int:
+    """``validate FILE…`` and ``validate --changed-since REV``: the results that the change brings in."""
+    from . import changes
+    from .changes.report import FORMATTERS
+    from .project import Project
+
+    if args.paths and args.changed_since is not None:
+        raise InputError(
+            "give data files or --changed-since REV, not both / oppgi datafiler eller --changed-since REV, ikke begge"
+        )
+    paths = [Path(p) for p in args.paths]
+    for p in paths:
+        if not p.is_file():
+            raise InputError("no such file / filen finnes ikke", p)
+    project = Project.at(args.root)
+    change = changes.since(project, args.changed_since) if args.changed_since is not None else changes.with_files(project, paths)
+    report = changes.validate_change(change)
+    sys.stdout.write(FORMATTERS[args.format](report, args.lang, args.all))
+    return 0 if report.conforms else 1
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .changes import diff, snapshot
+    from .project import Project
+
+    if args.git:
+        if not 1 <= len(args.old_new) <= 2:
+            raise InputError(
+                "--git takes one revision (against the work tree) or two / --git tar én revisjon (mot arbeidstreet) eller to"
+            )
+        project = Project.at(args.root)
+        old = snapshot.from_git(project, args.old_new[0], ("data",)).graph("data")
+        if len(args.old_new) == 2:
+            new = snapshot.from_git(project, args.old_new[1], ("data",)).graph("data")
+        else:
+            new = snapshot.from_project(project).graph("data")
+        vocabulary = [snapshot.from_project(project).graph("ontology")]
+    else:
+        if len(args.old_new) != 2:
+            raise InputError(
+                "give OLD and NEW (two files or two directories), or --git REV [REV] / "
+                "oppgi GAMMEL og NY (to filer eller to mapper), eller --git REV [REV]"
+            )
+        sides = [Path(p) for p in args.old_new]
+        for side in sides:
+            if not side.exists():
+                raise InputError("no such file or directory / filen eller mappen finnes ikke", side)
+        if sides[0].is_dir() != sides[1].is_dir():
+            raise InputError("compare two files or two directories, not one of each / sammenlign to filer eller to mapper")
+        old, new = (_diff_side(side) for side in sides)
+        vocabulary = _vocabulary(args.root)
+    result = diff.diff_graphs(old, new, vocabulary)
+    _write(diff.FORMATTERS[args.format](result, args.lang).encode("utf-8"), args.output)
+    return 0
+
+
+def _diff_side(path: Path):  # type: ignore[no-untyped-def]
+    """The triples of a Turtle file, or of the ``*.ttl`` files in a directory."""
+    from .loading import load_files
+
+    if path.is_dir():
+        files = sorted(path.glob("*.ttl"))
+        if not files:
+            raise InputError("no *.ttl files in this directory / ingen *.ttl-filer i mappen", path)
+    else:
+        files = [path]
+    return load_files(files).graph()
+
+
+def _vocabulary(root: str) -> list:  # type: ignore[type-arg]
+    """The ontology of the project at ``root`` (it names the properties), if ``root`` is a project."""
+    from .loading import load_files
+    from .project import Project
+
+    try:
+        project = Project.at(root)
+    except InputError:
+        return []
+    return [load_files(project.ontology_files).graph()]
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
@@ -318,10 +399,42 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate the ontology and data (or the given data files) against shapes/. "
         "Exit 0: conforms (warnings allowed); 1: at least one violation; 2: unusable input.",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="data files to validate instead of data/turtle/*.ttl")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="FILE",
+        help="a change: the repository's data with these files (one named like a data file replaces it, another is "
+        "added); reports the results the change brings in / en endring: dataene med disse filene",
+    )
+    p.add_argument(
+        "--changed-since",
+        metavar="REV",
+        help="the work tree against git revision REV (ontology, shapes, data): the results the change introduced / "
+        "arbeidstreet mot git-revisjonen REV",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="with a change, list every result, the new ones marked / med en endring, vis alle resultater",
+    )
     p.add_argument("--format", choices=("text", "json", "turtle", "junit"), default="text")
     p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of labels and messages (default nb)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "diff",
+        parents=[common],
+        help="the changes between two versions of the data, per resource / endringene mellom to versjoner av dataene",
+        description="Compare two Turtle files, two directories of *.ttl files, or (--git) the data at two git "
+        "revisions of --root's repository (one revision: against the work tree). Changes are grouped per resource, "
+        "with labels; blank nodes are compared by structure.",
+    )
+    p.add_argument("old_new", nargs="+", metavar="OLD NEW", help="two files, two directories, or with --git one or two revisions")
+    p.add_argument("--git", action="store_true", help="OLD and NEW are git revisions (NEW omitted: the work tree)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of labels (default nb)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("queries", parents=[common], help="list the canned queries / list ferdige spørringer")
     p.add_argument("--format", choices=("text", "json"), default="text")

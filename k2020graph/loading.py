@@ -38,6 +38,14 @@ def read_quads(path: Path, base: str = DEFAULT_BASE) -> list[ox.Quad]:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    return parse_quads(data, path, base)
+
+
+def parse_quads(data: bytes, path: Path, base: str = DEFAULT_BASE) -> list[ox.Quad]:
+    """Parse Turtle ``data`` as if read from ``path`` (which names it in errors and resolves relative IRIs).
+
+    For contents that are not in a file of their own, such as a file at an older git revision.
+    """
     try:
         quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
     except SyntaxError as exc:

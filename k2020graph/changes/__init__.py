@@ -1,0 +1,27 @@
+"""A change as data: two states of the project, the triples that tell them apart, the results that
+validating it in context brings in (:mod:`.change`), and the semantic diff per resource (:mod:`.diff`).
+
+The command line (``k2020graph validate FILE…``, ``--changed-since REV``, ``k2020graph diff``) and,
+later, the HTTP writes build the same :class:`Change` and pass it through :func:`validate_change`.
+"""
+
+from __future__ import annotations
+
+from .change import Change, ChangeReport, FileChange, Reworded, between, classify, since, validate_change, with_files
+from .diff import GraphDiff, diff_graphs
+from .snapshot import Snapshot
+
+__all__ = [
+    "Change",
+    "ChangeReport",
+    "FileChange",
+    "GraphDiff",
+    "Reworded",
+    "Snapshot",
+    "between",
+    "classify",
+    "diff_graphs",
+    "since",
+    "validate_change",
+    "with_files",
+]
