@@ -44,11 +44,11 @@ def _write(data: bytes, output: str | None) -> None:
     write_output(data, output)  # type: ignore[arg-type]
 
 
-def _load(args: argparse.Namespace, data_files: Sequence[Path] | None = None):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, data_files: Sequence[Path] | None = None, derive: bool = True):  # type: ignore[no-untyped-def]
     from .loading import KnowledgeGraph
     from .project import Project
 
-    return KnowledgeGraph.load(Project.at(args.root), data_files)
+    return KnowledgeGraph.load(Project.at(args.root), data_files, derive=derive)
 
 
 def _catalogue(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -66,7 +66,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not p.is_file():
             raise InputError("no such file", p)
     kg = _load(args, paths or None)
-    report = validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+    # The data with the derived direct layer: the shapes check both (rules/*.rq, k2020graph/derive.py).
+    report = validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph)
     sys.stdout.write(FORMATTERS[args.format](report, args.lang))
     return 0 if report.conforms else 1
 
@@ -111,7 +112,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from . import exports
 
-    kg = _load(args)
+    if args.table and args.no_derived:
+        raise InputError("--no-derived applies to the graph export, not to --table / --no-derived gjelder grafeksporten, ikke --table")
+    kg = _load(args, derive=not args.no_derived)
     if args.table:
         fmt = args.format or "csv"
         if fmt not in ("csv", "xlsx"):
@@ -126,7 +129,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or "turtle"
     if fmt not in exports.GRAPH_FORMATS:
         raise InputError(f"unknown export format {fmt!r} (choose from {', '.join(exports.GRAPH_FORMATS)})")
-    _write(exports.export_graph(kg.full_graph, fmt), args.output)
+    _write(exports.export_graph(kg.base_full_graph if args.no_derived else kg.full_graph, fmt), args.output)
     return 0
 
 
@@ -234,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", help="turtle|ntriples|jsonld|rdfxml|trig for the graph; csv|xlsx with --table")
     p.add_argument("--table", choices=("tiltak",), help="the flat table for spreadsheet users")
+    p.add_argument(
+        "--no-derived",
+        action="store_true",
+        help="leave out the derived direct layer (rules/*.rq), for stores that derive it themselves / "
+        "utelat det utledede direkte laget",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=cmd_export)
 
