@@ -113,7 +113,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from . import exports
 
     if args.table and args.no_derived:
-        raise InputError("--no-derived applies to the graph export, not to --table / --no-derived gjelder grafeksporten, ikke --table")
+        raise InputError(
+            "--no-derived applies to the graph export, not to --table / --no-derived gjelder grafeksporten, ikke --table"
+        )
     kg = _load(args, derive=not args.no_derived)
     if args.table:
         fmt = args.format or "csv"
