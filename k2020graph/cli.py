@@ -47,11 +47,11 @@ def _write(data: bytes, output: str | None) -> None:
     write_output(data, output)  # type: ignore[arg-type]
 
 
-def _load(args: argparse.Namespace, data_files: Sequence[Path] | None = None):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, data_files: Sequence[Path] | None = None, derive: bool = True):  # type: ignore[no-untyped-def]
     from .loading import KnowledgeGraph
     from .project import Project
 
-    return KnowledgeGraph.load(Project.at(args.root), data_files)
+    return KnowledgeGraph.load(Project.at(args.root), data_files, derive=derive)
 
 
 def _catalogue(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -67,7 +67,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validation import FORMATTERS, validate_graphs
 
     kg = _load(args)
-    report = validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+    # The data with the derived direct layer: the shapes check both (rules/*.rq, k2020graph/derive.py).
+    report = validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph)
     sys.stdout.write(FORMATTERS[args.format](report, args.lang))
     return 0 if report.conforms else 1
 
@@ -193,7 +194,11 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from . import exports
 
-    kg = _load(args)
+    if args.table and args.no_derived:
+        raise InputError(
+            "--no-derived applies to the graph export, not to --table / --no-derived gjelder grafeksporten, ikke --table"
+        )
+    kg = _load(args, derive=not args.no_derived)
     if args.profile:
         return _export_profile(args, kg)
     if args.table:
@@ -210,7 +215,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or "turtle"
     if fmt not in exports.GRAPH_FORMATS:
         raise InputError(f"unknown export format {fmt!r} (choose from {', '.join(exports.GRAPH_FORMATS)})")
-    _write(exports.export_graph(kg.full_graph, fmt), args.output)
+    _write(exports.export_graph(kg.base_full_graph if args.no_derived else kg.full_graph, fmt), args.output)
     return 0
 
 
@@ -468,6 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--public-url",
         metavar="URL",
         help="where the server is reached, for the catalogue's download and endpoint addresses (default: the data's base IRI)",
+    )
+    p.add_argument(
+        "--no-derived",
+        action="store_true",
+        help="leave out the derived direct layer (rules/*.rq), for stores that derive it themselves / "
+        "utelat det utledede direkte laget",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=cmd_export)

@@ -146,6 +146,11 @@ def load_files(paths: Sequence[Path], base: str = DEFAULT_BASE, label: str = "lo
 class KnowledgeGraph:
     """A project loaded: ontology, data and shapes as parsed files; graphs and the store built on demand.
 
+    ``data`` holds the data files as written; ``derived`` the triples that the rules in ``rules/``
+    derive from them (the direct layer, :mod:`k2020graph.derive`), computed by :meth:`load`. The
+    store, :attr:`full_graph` and :attr:`data_and_derived_graph` hold both; :attr:`data_graph` and
+    :attr:`base_full_graph` only what the files state.
+
     Nothing here is module-level state: every caller holds its own ``KnowledgeGraph``.
     """
 
@@ -153,18 +158,36 @@ class KnowledgeGraph:
     ontology: LoadedFiles
     data: LoadedFiles
     base: str = DEFAULT_BASE
+    derived: list[ox.Quad] = field(default_factory=list)
 
     @classmethod
-    def load(cls, project: Project, data_files: Sequence[Path] | None = None, base: str = DEFAULT_BASE) -> KnowledgeGraph:
+    def load(
+        cls,
+        project: Project,
+        data_files: Sequence[Path] | None = None,
+        base: str = DEFAULT_BASE,
+        derive: bool = True,
+    ) -> KnowledgeGraph:
+        """Read the files and, unless ``derive`` is false, materialise the rules' direct layer."""
+        from .derive import derive as run_rules
+        from .derive import read_rules
+
         files = list(data_files) if data_files is not None else project.data_files
         if not files:
             raise InputError("no data files (*.ttl) found", project.root / "data/turtle")
-        return cls(
+        kg = cls(
             project=project,
             ontology=load_files(project.ontology_files, base, "ontology"),
             data=load_files(files, base, "data"),
             base=base,
         )
+        if derive:
+            rules = read_rules(project.rule_files)
+            store = OxigraphStore([*kg.ontology.all(), *kg.data.all()])
+            kg.derived = run_rules(store.raw, rules, base)
+            store.raw.bulk_extend(kg.derived)
+            kg.__dict__["store"] = store  # the cached property below, already built
+        return kg
 
     @cached_property
     def shapes_graph(self) -> Graph:
@@ -176,14 +199,30 @@ class KnowledgeGraph:
 
     @cached_property
     def data_graph(self) -> Graph:
+        """The data as the files state it, without the derived layer."""
         return self.data.graph()
 
     @cached_property
+    def derived_graph(self) -> Graph:
+        """The derived direct layer alone."""
+        return quads_to_graph(self.derived)
+
+    @cached_property
+    def data_and_derived_graph(self) -> Graph:
+        """The data with the derived layer: what ``validate`` checks."""
+        return quads_to_graph([*self.data.all(), *self.derived])
+
+    @cached_property
     def full_graph(self) -> Graph:
-        """Ontology and data together: what is queried, exported and served."""
+        """Ontology, data and derived layer together: what is queried, exported and served."""
+        return quads_to_graph([*self.ontology.all(), *self.data.all(), *self.derived])
+
+    @cached_property
+    def base_full_graph(self) -> Graph:
+        """Ontology and data without the derived layer (``export --no-derived``)."""
         return quads_to_graph([*self.ontology.all(), *self.data.all()])
 
     @cached_property
     def store(self) -> OxigraphStore:
-        """The embedded default store, holding ontology and data."""
-        return OxigraphStore([*self.ontology.all(), *self.data.all()])
+        """The embedded default store, holding ontology, data and the derived layer."""
+        return OxigraphStore([*self.ontology.all(), *self.data.all(), *self.derived])

@@ -1,4 +1,4 @@
-"""Where a project's files live: ``ontology/``, ``data/turtle/``, ``shapes/`` and ``queries/`` under a root."""
+"""Where a project's files live: ``ontology/``, ``data/turtle/``, ``shapes/``, ``queries/`` and ``rules/`` under a root."""
 
 from __future__ import annotations
 
@@ -48,6 +48,11 @@ class Project:
     @property
     def shape_files(self) -> list[Path]:
         return self._files("shapes", "*.ttl")
+
+    @property
+    def rule_files(self) -> list[Path]:
+        """``rules/*.rq``: the rules of the derived direct layer (optional: a root without rules/ derives nothing)."""
+        return sorted((self.root / "rules").glob("*.rq"))
 
     @property
     def query_files(self) -> list[Path]:
