@@ -10,8 +10,9 @@ module's test files (``pytest -x -q -p no:cacheprovider``) with a per-mutant tim
 what gets mutated, never the working tree, and the tests run there with ``PYTHONPATH`` pointing at
 it, so server processes and pool workers started by the tests run the mutated code as well.
 
-Survivors are matched against ``mutation/equivalent.toml`` (module, operator and the original
-source line) and printed with its reason, or as UNEXPLAINED.
+Survivors are matched against ``mutation/equivalent.toml`` (module, operator, the original source
+line and, where that line is not unique, the line before it) and printed with the reason, or as
+UNEXPLAINED.
 
     python mutation/run.py                      # every module, one after the other
     python mutation/run.py --jobs 2 cache guard # two modules at a time, only those matching
@@ -56,6 +57,7 @@ class Mutant:
     outcome: str  # killed, timeout, survived, incompetent, skipped
     diff: str = ""
     source_line: str = ""
+    line_before: str = ""
     reason: str | None = None  # why a survivor is equivalent (from equivalent.toml)
 
 
@@ -248,6 +250,7 @@ def read_session(module: str, session: Path, source: str) -> list[Mutant]:
                     outcome=outcome,
                     diff=(res.diff or "") if res is not None else "",
                     source_line=lines[row - 1].strip() if 0 < row <= len(lines) else "",
+                    line_before=lines[row - 2].strip() if 1 < row <= len(lines) + 1 else "",
                 )
             )
     mutants.sort(key=lambda x: (x.line, x.col, x.operator, x.occurrence))
@@ -261,7 +264,12 @@ def explain(results: list[ModuleResult]) -> None:
             if m.outcome != "survived":
                 continue
             for e in equivalents:
-                if e["module"] == m.module and re.fullmatch(e["operator"], m.operator) and e["line"].strip() == m.source_line:
+                if (
+                    e["module"] == m.module
+                    and re.fullmatch(e["operator"], m.operator)
+                    and e["line"].strip() == m.source_line
+                    and e.get("before", m.line_before).strip() == m.line_before
+                ):
                     m.reason = e["reason"]
                     break
 
