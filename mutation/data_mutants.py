@@ -29,8 +29,8 @@ from run import REPO, load_config, make_copy  # noqa: E402
 
 #: Tests for a changed data value: the transcription tests first (they re-read the sources), then the rest.
 DATA_TESTS = ["tests/test_transcription.py", "tests/test_data.py", "tests/test_queries.py"]
-#: Tests for a changed constraint: the shape fixtures first, then the whole data against the shapes.
-SHAPE_TESTS = ["tests/test_shapes.py", "tests/test_data.py"]
+#: Tests for a changed constraint: the pinned cardinalities and the shape fixtures first, then the whole data.
+SHAPE_TESTS = ["tests/test_shapes_cardinality.py", "tests/test_shapes.py", "tests/test_data.py"]
 
 
 @dataclass(frozen=True)
