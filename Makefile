@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install serve test lint format typecheck validate bench browser clean
+.PHONY: help install serve test lint format typecheck validate bench browser mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,5 +46,15 @@ validate: install ## validate the repository's own data
 bench: install ## run the benchmarks under bench/ (see bench/README.md)
 	$(BIN)/python bench/run.py
 
+MUTATION_STAMP := $(VENV)/.installed-mutation
+$(MUTATION_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,mutation]'
+	touch $(MUTATION_STAMP)
+
+# MUTATION_ARGS are passed to mutation/run.py, e.g. MUTATION_ARGS="--jobs 2 --sample 4 guard cache"
+mutation: $(MUTATION_STAMP) ## mutation testing (slow, not part of `make test`): code mutants, then data and shape mutants; prints the scores
+	$(BIN)/python mutation/run.py $(MUTATION_ARGS); code=$$?; \
+	$(BIN)/python mutation/data_mutants.py || code=1; exit $$code
+
 clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .mutation
