@@ -89,7 +89,9 @@ def _validate_change(args: argparse.Namespace) -> int:
             raise InputError("no such file / filen finnes ikke", p)
     project = Project.at(args.root)
     change = changes.since(project, args.changed_since) if args.changed_since is not None else changes.with_files(project, paths)
-    report = changes.validate_change(change)
+    from .derive import read_rules
+
+    report = changes.validate_change(change, rules=read_rules(project.rule_files))
     sys.stdout.write(FORMATTERS[args.format](report, args.lang, args.all))
     return 0 if report.conforms else 1
 

@@ -250,3 +250,21 @@ def test_validating_a_change_leaves_it_alone(small: Project, tmp_path: Path) -> 
     assert {key: set(change.graph(*key)) for key in graphs} == graphs
     assert (EX.a, EX.name, Literal("A2")) in graphs["changed", "data"]
     assert (EX.a, EX.name, Literal("A2")) not in graphs["base", "data"]
+
+
+def test_each_side_is_validated_with_its_derived_layer(kg) -> None:  # type: ignore[no-untyped-def]
+    """validate FILE… checks the direct layer too: each side gets the triples the rules derive from it."""
+    from rdflib import URIRef
+
+    from k2020graph.changes.change import with_derived
+    from k2020graph.derive import read_rules
+
+    data = kg.data_graph
+    before = len(data)
+    out = with_derived(data, kg.ontology_graph, read_rules(kg.project.rule_files))
+    assert len(data) == before, "the data graph given was changed"
+    derived = set(out) - set(data)
+    assert derived and set(kg.derived_graph) == derived  # exactly what loading derives
+    status = URIRef("https://w3id.org/k2020graph/def#continuationStatus")
+    assert any(p == status for _, p, _ in derived)
+    assert with_derived(data, kg.ontology_graph, ()) is data  # no rules: nothing derived

@@ -18,6 +18,8 @@ from pathlib import Path
 from rdflib import BNode, Graph
 from rdflib.term import Node
 
+from ..derive import Rule, derive
+from ..loading import quads_to_graph
 from ..project import Project
 from ..validation import ValidationReport, ValidationResult, validate_graphs
 from . import snapshot as snapshots
@@ -230,9 +232,24 @@ def classify(change: Change, base: ValidationReport, changed: ValidationReport) 
     return ChangeReport(change, base, changed, new, existing, reworded, resolved, keys)
 
 
-def validate_change(change: Change, validate: Validator = validate_graphs) -> ChangeReport:
+def with_derived(data: Graph, ontology: Graph, rules: Sequence[Rule]) -> Graph:
+    """``data`` with the direct layer that ``rules`` derive from it (over the data and the ontology), as loading does."""
+    if not rules:
+        return data
+    from ..store import OxigraphStore
+
+    store = OxigraphStore.from_graph(data + ontology)
+    out = Graph()
+    for t in data:
+        out.add(t)
+    return quads_to_graph(derive(store.raw, rules), out)
+
+
+def validate_change(change: Change, validate: Validator = validate_graphs, rules: Sequence[Rule] = ()) -> ChangeReport:
     """Validate both sides of ``change`` and tell which results the change brings in.
 
+    With ``rules`` (the project's ``rules/*.rq``), each side is validated with the direct layer they derive
+    from it, as ``validate`` without files does, so a change that breaks a derived fact is seen too.
     When no triple differs, the changed side is the base: one validation, nothing new.
     """
 
@@ -241,7 +258,8 @@ def validate_change(change: Change, validate: Validator = validate_graphs) -> Ch
         shapes = Graph()
         for t in change.graph(side, "shapes"):
             shapes.add(t)
-        return validate(change.graph(side, "data"), shapes, change.graph(side, "ontology"))
+        ontology = change.graph(side, "ontology")
+        return validate(with_derived(change.graph(side, "data"), ontology, rules), shapes, ontology)
 
     base = run("base")
     changed = base if change.is_empty else run("changed")
