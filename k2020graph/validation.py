@@ -1,7 +1,7 @@
 """Validation against the SHACL shapes: a pure function over graphs, and the report's formats.
 
 :func:`validate_graphs` never changes the graphs it is given: data and ontology are copied into one
-fresh graph, which pyshacl then uses in place.
+fresh graph, which pyshacl then uses in place, and the shapes into another (pyshacl adds axioms to it).
 """
 
 from __future__ import annotations
@@ -104,9 +104,10 @@ def validate_graphs(
 ) -> ValidationReport:
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no graph argument is changed.
 
-    The data and the ontology are copied into one fresh graph that pyshacl may use in place.
-    ``parsed_queries``, when given, is a cache of parsed SPARQL texts that the caller keeps across calls
-    (it is filled, never read for anything else); without it each validation parses each text once.
+    The data and the ontology are copied into one fresh graph that pyshacl may use in place, the shapes
+    into another (pyshacl adds axioms to its shapes graph). ``parsed_queries``, when given, is a cache of
+    parsed SPARQL texts that the caller keeps across calls with the same shapes; without it each
+    validation parses each text once.
     """
     import pyshacl
 
@@ -115,9 +116,14 @@ def validate_graphs(
         if source is not None:
             for triple in source:
                 work.add(triple)
+    # pyshacl adds a few RDFS/OWL axioms (owl:Class rdfs:subClassOf rdfs:Class, ...) to the shapes graph it
+    # is given: hand it a copy, so that the caller's shapes graph stays as it was.
+    shapes_copy = Graph()
+    for triple in shapes:
+        shapes_copy.add(triple)
     _conforms, report_graph, _text = pyshacl.validate(
         work,
-        shacl_graph=shapes,
+        shacl_graph=shapes_copy,
         advanced=True,
         inference="none",
         allow_warnings=True,

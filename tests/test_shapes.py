@@ -361,6 +361,15 @@ def test_every_constraint_of_every_shape_has_its_own_fail_fixture(shapes_graph: 
 # ---- the shapes file itself -------------------------------------------------------------------------------
 
 
+def test_validation_does_not_change_its_arguments(shapes_graph: Graph, ontology_graph: Graph) -> None:
+    """validate_graphs is pure: every triple of data, shapes and ontology is as before (not just the counts)."""
+    data = Graph().parse(ROOT / "tests" / "shapes" / "TiltakShape-notation.maxCount.fail.ttl", format="turtle")
+    before = [set(g) for g in (data, shapes_graph, ontology_graph)]
+    report = validate_graphs(data, shapes_graph, ontology_graph)
+    assert report.results, "the fixture should make something fire (else the report graph is trivially empty)"
+    assert [set(g) for g in (data, shapes_graph, ontology_graph)] == before
+
+
 def test_expected_shapes_exist(shapes_graph: Graph) -> None:
     nodes = rule_nodes(shapes_graph) | set(shapes_graph.subjects(RDF.type, SH.NodeShape))
     missing = [f"{p.name}: {short(s)}" for p in FAIL for s, _c, _sev in expectations(p).entries() if s not in nodes]
