@@ -1,7 +1,7 @@
 """Validation against the SHACL shapes: a pure function over graphs, and the report's formats.
 
 :func:`validate_graphs` never changes the graphs it is given: data and ontology are copied into one
-fresh graph, which pyshacl then uses in place.
+fresh graph, which pyshacl then uses in place, and the shapes into another (pyshacl adds axioms to it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ class ValidationResult:
     path: Node | None
     value: Node | None
     messages: dict[str, str]
+    #: The constraint component that fired (sh:sourceConstraintComponent, e.g. sh:MinCountConstraintComponent).
     constraint: Node | None
+    #: The constraint node itself where there is one (sh:sourceConstraint): a SPARQL constraint such as
+    #: k2sh:EndNotBeforeStart, whose holder property shape is ``source_shape``.
+    source_constraint: Node | None = None
 
     def message(self, lang: str) -> str:
         return self.messages.get(lang) or self.messages.get("") or next(iter(self.messages.values()), "")
@@ -56,16 +60,23 @@ class ValidationReport:
         return names.get(lang) or names.get("nb") or names.get("nn") or names.get("en") or names.get("") or ""
 
 
+#: Parsed SPARQL texts by (text, prefixes). A caller that validates many small graphs against the same
+#: shapes (the shape tests) may keep one such dict and pass it to every :func:`validate_graphs` call, so
+#: that each constraint's text is parsed once in all; the caller owns it, nothing here keeps it.
+ParsedQueries = dict[tuple[str, frozenset[tuple[str, str]]], object]
+
+
 class _ParsedOnceGraph(Graph):
     """A graph that parses each SPARQL text once (pyshacl sends the same text for every focus node).
 
-    The cache belongs to this one graph object, which lives for one validation: no process-wide
-    state is touched (unlike patching rdflib's processor or registering custom evaluators).
+    The cache belongs to this one graph object, which lives for one validation, unless the caller hands
+    in its own (see :data:`ParsedQueries`): no process-wide state is touched (unlike patching rdflib's
+    processor or registering custom evaluators).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, parsed: ParsedQueries | None = None) -> None:
         super().__init__()
-        self._parsed: dict[tuple[str, frozenset[tuple[str, str]]], object] = {}
+        self._parsed: ParsedQueries = {} if parsed is None else parsed
 
     def query(
         self,
@@ -88,21 +99,31 @@ class _ParsedOnceGraph(Graph):
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
-def validate_graphs(data: Graph, shapes: Graph, ontology: Graph | None = None) -> ValidationReport:
-    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no argument is changed.
+def validate_graphs(
+    data: Graph, shapes: Graph, ontology: Graph | None = None, *, parsed_queries: ParsedQueries | None = None
+) -> ValidationReport:
+    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no graph argument is changed.
 
-    The data and the ontology are copied into one fresh graph that pyshacl may use in place.
+    The data and the ontology are copied into one fresh graph that pyshacl may use in place, the shapes
+    into another (pyshacl adds axioms to its shapes graph). ``parsed_queries``, when given, is a cache of
+    parsed SPARQL texts that the caller keeps across calls with the same shapes; without it each
+    validation parses each text once.
     """
     import pyshacl
 
-    work = _ParsedOnceGraph()
+    work = _ParsedOnceGraph(parsed_queries)
     for source in (data, ontology):
         if source is not None:
             for triple in source:
                 work.add(triple)
+    # pyshacl adds a few RDFS/OWL axioms (owl:Class rdfs:subClassOf rdfs:Class, ...) to the shapes graph it
+    # is given: hand it a copy, so that the caller's shapes graph stays as it was.
+    shapes_copy = Graph()
+    for triple in shapes:
+        shapes_copy.add(triple)
     _conforms, report_graph, _text = pyshacl.validate(
         work,
-        shacl_graph=shapes,
+        shacl_graph=shapes_copy,
         advanced=True,
         inference="none",
         allow_warnings=True,
@@ -127,6 +148,7 @@ def validate_graphs(data: Graph, shapes: Graph, ontology: Graph | None = None) -
                 value=report_graph.value(node, SH.value),
                 messages=messages,
                 constraint=report_graph.value(node, SH.sourceConstraintComponent),
+                source_constraint=report_graph.value(node, SH.sourceConstraint),
             )
         )
     order = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -230,6 +252,7 @@ def format_json(report: ValidationReport, lang: str = "nb") -> str:
                 "value": s(r.value),
                 "source_shape": s(r.source_shape),
                 "constraint": s(r.constraint),
+                "source_constraint": s(r.source_constraint),
                 "message": r.message(lang),
                 "messages": r.messages,
             }

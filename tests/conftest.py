@@ -9,6 +9,7 @@ import pytest
 from k2020graph.loading import KnowledgeGraph
 from k2020graph.project import Project
 from k2020graph.queries import load_catalogue
+from k2020graph.validation import ValidationReport, validate_graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -22,6 +23,17 @@ def project() -> Project:
 @pytest.fixture(scope="session")
 def kg(project: Project) -> KnowledgeGraph:
     return KnowledgeGraph.load(project)
+
+
+@pytest.fixture(scope="session")
+def repository_report(kg: KnowledgeGraph) -> ValidationReport:
+    """The validation of the whole repository graph, run once per session for every test that reads it.
+
+    Whole-graph validation is the slowest step of the suite (seconds each time): tests that check the
+    repository's report (it conforms, its formats) share this one; only CLI tests that must run the
+    command end to end validate again.
+    """
+    return validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
 
 
 @pytest.fixture(scope="session")
