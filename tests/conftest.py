@@ -33,7 +33,7 @@ def repository_report(kg: KnowledgeGraph) -> ValidationReport:
     repository's report (it conforms, its formats) share this one; only CLI tests that must run the
     command end to end validate again.
     """
-    return validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+    return validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph)  # as `validate` does
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from k2020graph.namespaces import K2, PLAN, RECORD, STRATEGY, TILTAK
-from k2020graph.validation import validate_graphs
 
 NBSP = "\u00a0"
 NUMBER = re.compile(r"^[1-6]\.\d{1,2}$")
@@ -19,16 +18,10 @@ def test_data_files_were_collected(project) -> None:  # type: ignore[no-untyped-
     assert len(project.data_files) >= 8
 
 
-def test_the_whole_graph_conforms(kg) -> None:  # type: ignore[no-untyped-def]
-    report = validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+def test_the_whole_graph_conforms(repository_report) -> None:  # type: ignore[no-untyped-def]
+    report = repository_report  # the data with its derived layer, validated once per session (tests/conftest.py)
     violations = [f"{r.focus} {r.source_shape}: {r.message('en')}" for r in report.results if r.severity == "Violation"]
     assert report.conforms, "\n".join(violations[:30])
-
-
-def test_validation_does_not_change_the_graphs(kg) -> None:  # type: ignore[no-untyped-def]
-    before = (len(kg.data_graph), len(kg.shapes_graph), len(kg.ontology_graph))
-    validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
-    assert (len(kg.data_graph), len(kg.shapes_graph), len(kg.ontology_graph)) == before
 
 
 def final_table_rows(seeds: Path) -> list[tuple[str, int]]:

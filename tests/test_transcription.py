@@ -36,7 +36,7 @@ from seed_readers import (
     url_starts,
 )
 
-from k2020graph.validation import ValidationReport, validate_graphs
+from k2020graph.validation import ValidationReport
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/k2020graph/"
@@ -154,9 +154,9 @@ def overview(seeds: Path) -> tuple[list[OverviewRow], list[tuple[int, list[tuple
 
 
 @pytest.fixture(scope="session")
-def real_data_report(kg) -> ValidationReport:  # type: ignore[no-untyped-def]
-    """The repository's data validated once per session, through the library's function."""
-    return validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+def real_data_report(repository_report: ValidationReport) -> ValidationReport:
+    """The repository's data validated once per session, through the library's function (tests/conftest.py)."""
+    return repository_report
 
 
 # ==================================================================================================
