@@ -175,35 +175,38 @@ def cmd_import(args: argparse.Namespace) -> int:
     imported = ti.plan_import(project, path, current, author, datetime.now(UTC))
     out = sys.stdout
     lang = args.lang
-    nb = lang == "nb"
+
+    def say(nb: str, en: str) -> None:
+        out.write((nb if lang == "nb" else en) + "\n")
+
     for edit in imported.edits:
         out.write(edit.text(lang) + "\n")
     if imported.problems:
-        out.write(("Kan ikke overføres:" if nb else "Cannot be mapped:") + "\n")
+        say("Kan ikke overføres:", "Cannot be mapped:")
         for problem in imported.problems:
             out.write("  " + problem.text(lang) + "\n")
-    if imported.change is None or imported.change.is_empty:
-        if not imported.problems:
-            out.write(("Ingen endringer: tabellen sier det dataene sier." if nb else "No changes: the table says what the data says.") + "\n")
-            return 0
-        out.write(("Ingenting er skrevet." if nb else "Nothing was written.") + "\n")
-        return 2
     change = imported.change
-    vocabulary = [change.graph("base", "ontology")]
-    out.write("\n" + diff.format_text(diff.diff_graphs(change.graph("base", "data"), change.graph("changed", "data"), vocabulary), lang))
+    if change is None or change.is_empty:
+        if imported.problems:
+            say("Ingenting er skrevet.", "Nothing was written.")
+            return 2
+        say("Ingen endringer: tabellen sier det dataene sier.", "No changes: the table says what the data says.")
+        return 0
+    semantic = diff.diff_graphs(change.graph("base", "data"), change.graph("changed", "data"), [change.graph("base", "ontology")])
+    out.write("\n" + diff.format_text(semantic, lang))
     report = changes.validate_change(change)
     out.write("\n" + format_text(report, lang))
     if imported.problems:
-        out.write(("Ingenting er skrevet: rett radene over først." if nb else "Nothing was written: fix the rows above first.") + "\n")
+        say("Ingenting er skrevet: rett radene over først.", "Nothing was written: fix the rows above first.")
         return 2
     if not report.conforms:
-        out.write(("Ingenting er skrevet." if nb else "Nothing was written.") + "\n")
+        say("Ingenting er skrevet.", "Nothing was written.")
         return 1
-    if args.apply:
-        target = ti.apply_import(project, imported)
-        out.write((f"Skrevet: {target}" if nb else f"Written: {target}") + "\n")
-    else:
-        out.write(("Ikke skrevet (bruk --apply)." if nb else "Not written (use --apply).") + "\n")
+    if not args.apply:
+        say("Ikke skrevet (bruk --apply).", "Not written (use --apply).")
+        return 0
+    target = ti.apply_import(project, imported)
+    say(f"Skrevet: {target}", f"Written: {target}")
     return 0
 
 

@@ -41,33 +41,56 @@ from .snapshot import Snapshot, _triples
 #: Where corrections are written (a new resource's file, see docs/modelling.md).
 CORRECTIONS_FILE = f"{LAYOUT['data']}/corrections.ttl"
 
-#: Columns a cell edit maps back to: column → (property, the seed whose record it corrects).
-MAPPED = {"name": "dct:title", "start": "k2:start", "end": "k2:end", "continued_k2025": "k2:continuedInK2025", "responsible": "k2:responsible"}
+#: Columns a cell edit maps back to: column → the property the correction states.
+MAPPED = {
+    "name": "dct:title",
+    "start": "k2:start",
+    "end": "k2:end",
+    "continued_k2025": "k2:continuedInK2025",
+    "responsible": "k2:responsible",
+}
+#: Whose record each mapped column comes from (the export's query): the record the correction revises.
 SEED_OF = {"name": "seed-001", "start": "seed-001", "end": "seed-001", "continued_k2025": "seed-001", "responsible": "seed-000"}
 
 # Why a cell cannot be mapped: (bokmål, English).
 REASONS: dict[str, tuple[str, str]] = {
-    "unknown_nr": ("ukjent K2020-tiltaksnummer; import legger ikke til tiltak", "unknown K2020 tiltak number; import adds no tiltak"),
-    "duplicate_nr": ("nummeret står på en tidligere rad også (er nr endret?)", "the number is on an earlier row too (was nr changed?)"),
+    "unknown_nr": (
+        "ukjent K2020-tiltaksnummer; import legger ikke til tiltak",
+        "unknown K2020 tiltak number; import adds no tiltak",
+    ),
+    "duplicate_nr": (
+        "nummeret står på en tidligere rad også (er nr endret?)",
+        "the number is on an earlier row too (was nr changed?)",
+    ),
     "numeric_nr": (
         "nr er et tall, ikke tekst: regnearket kan ha gjort 3.10 til 3.1; formater kolonnen som tekst",
         "nr is a number, not text: the spreadsheet may have turned 3.10 into 3.1; format the column as text",
     ),
-    "strategy": ("strategien følger av nummeret og kan ikke endres her", "the strategy follows from the number and cannot be changed here"),
+    "strategy": (
+        "strategien følger av nummeret og kan ikke endres her",
+        "the strategy follows from the number and cannot be changed here",
+    ),
     "composed": (
         "sammensatt kolonne (flere verdier og ressurser slått sammen); rett den i Turtle",
         "composed column (several values and resources joined); correct it in Turtle",
     ),
     "cleared": (
         "en tom celle kan ikke overstyre en eldre kildes verdi (nyeste kilde som oppgir en verdi gjelder); rett den i Turtle",
-        "an empty cell cannot override an older source's value (the newest source that states a value wins); correct it in Turtle",
+        "an empty cell cannot override an older source's value (the newest source that states a value wins); "
+        "correct it in Turtle",
     ),
     "year": ("sluttår må være et årstall (fire sifre)", "the end must be a year (four digits)"),
-    "start": ("start må være et årstall (fire sifre) eller et tiår («1990-tallet»)", "start must be a year (four digits) or a decade (\"1990-tallet\")"),
+    "start": (
+        "start må være et årstall (fire sifre) eller et tiår («1990-tallet»)",
+        'start must be a year (four digits) or a decade ("1990-tallet")',
+    ),
     "yes_no": ("videreført må være yes eller no (ja/nei)", "continued must be yes or no (ja/nei)"),
     "unknown_actor": ("ukjent aktørkode (skos:notation)", "unknown actor code (skos:notation)"),
     "unknown_column": ("ukjent kolonne; den leses ikke", "unknown column; it is not read"),
-    "no_record": ("tiltaket har ingen oppføring fra kilden denne kolonnen kommer fra", "the tiltak has no record from the source this column comes from"),
+    "no_record": (
+        "tiltaket har ingen oppføring fra kilden denne kolonnen kommer fra",
+        "the tiltak has no record from the source this column comes from",
+    ),
 }
 
 
@@ -229,15 +252,19 @@ def _value(column: str, new: str, actors: Mapping[str, URIRef]) -> tuple[list[st
     if column == "continued_k2025":
         flag = {"yes": "true", "ja": "true", "no": "false", "nei": "false"}.get(new.lower())
         return ([flag], None) if flag else (None, "yes_no")
-    codes = [c.strip() for c in re.split(r"[;/,]", new) if c.strip()]
+    codes = _codes(new)
     if any(c not in actors for c in codes):
         return None, "unknown_actor"
-    return [f"actor:{str(actors[c])[len(str(PREFIXES['actor'])) :]}" for c in sorted(set(codes))], None
+    return [f"actor:{str(actors[c])[len(str(PREFIXES['actor'])) :]}" for c in sorted(codes)], None
+
+
+def _codes(cell: str) -> set[str]:
+    return {c.strip() for c in re.split(r"[;/,]", cell) if c.strip()}
 
 
 def _same_set(column: str, old: str, new: str) -> bool:
     if column == "responsible":
-        return {c.strip() for c in re.split(r"[;/,]", old) if c.strip()} == {c.strip() for c in re.split(r"[;/,]", new) if c.strip()}
+        return _codes(old) == _codes(new)
     if column == "continued_k2025":
         norm = {"ja": "yes", "nei": "no"}
         return norm.get(new.lower(), new.lower()) == old
@@ -313,7 +340,7 @@ def plan_import(
             blocks.append(_record_block(doc, n, nr, sorted(revised), statements, stamp))
     if not blocks:
         return result
-    result.turtle = _corrections_text(project, doc, path.name, author, now, sorted({n for e in result.edits for n in [e.row]}), blocks)
+    result.turtle = _corrections_text(project, doc, path.name, author, now, sorted({e.row for e in result.edits}), blocks)
     target = project.root / CORRECTIONS_FILE
     files = dict(base_snapshot.files)
     files[CORRECTIONS_FILE] = _triples(parse_quads(result.turtle.encode("utf-8"), target, base))
@@ -343,6 +370,11 @@ HEADER = """\
 """
 
 
+def _one_line(text: str) -> str:
+    """``text`` fit for a Turtle comment: one line, no control characters."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 def _corrections_text(
     project: Project, doc: str, file_name: str, author: str, now: datetime, rows: list[int], blocks: list[str]
 ) -> str:
@@ -359,9 +391,9 @@ def _corrections_text(
             continue
         (head if in_head else body_lines).append(line)
     new_block = [
-        f"# ==================================================================================================",
-        f"# Import of {file_name} by {author}, {now.strftime('%Y-%m-%d %H:%M:%S')} UTC",
-        f"# ==================================================================================================",
+        "# " + "=" * 98,
+        f"# Import of {_one_line(file_name)} by {_one_line(author)}, {now.strftime('%Y-%m-%d %H:%M:%S')} UTC",
+        "# " + "=" * 98,
         "",
         f"{doc} a k2:SourceDocument ;",
         f"    dct:title {Literal(f'Retting fra tabellimport: {file_name}', lang='nb').n3()} ,",
