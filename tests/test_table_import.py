@@ -133,6 +133,10 @@ def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> N
     end = ws.cell(row, header.index("end") + 1)
     assert end.value == "2020"  # seed 001's end year for 1.3
     end.value = 2021  # typed in the spreadsheet: a number
+    row14 = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "1.4")
+    responsible = ws.cell(row14, header.index("responsible") + 1)
+    assert responsible.value == "KP"  # seed 000's division for 1.4
+    responsible.value = "KP;PH"
     edited = root.parent / "edited.xlsx"
     wb.save(edited)
     before = _digests(root)
@@ -140,6 +144,7 @@ def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> N
     code, out = _import(root, edited, capsys)  # without --apply: shown, nothing written
     assert code == 0, out
     assert f"tiltak 1.3 (rad {row}): end: 2020 → 2021" in out
+    assert f"tiltak 1.4 (rad {row14}): responsible: KP → KP;PH" in out
     assert "Endringen er gyldig" in out and "Ikke skrevet" in out
     assert _digests(root) == before
 
@@ -160,10 +165,15 @@ def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> N
     assert (document, RDF.type, URIRef(K2 + "SourceDocument")) in g
     assert (document, DCTERMS.creator, Literal("Test Steward")) in g
     assert next(g.objects(document, DCTERMS.issued)).datatype == XSD.date  # the direct layer's "newest source"
+    (record14,) = g.subjects(URIRef(K2 + "recordOf"), URIRef(ID + "tiltak/k2020-1.4"))
+    assert set(g.objects(record14, URIRef(K2 + "responsible"))) == {URIRef(ID + "actor/hdir-kp"), URIRef(ID + "actor/hdir-ph")}
+    assert set(g.objects(record14, PROV.wasRevisionOf)) == {URIRef(ID + "record/seed000-k2020-1.4")}
 
     again = _export(root, "csv", capsys)
     (shown,) = [r for r in _rows(again) if r[0] == "1.3"]
     assert shown[_rows(again)[0].index("end")] == "2021"
+    (shown14,) = [r for r in _rows(again) if r[0] == "1.4"]
+    assert shown14[_rows(again)[0].index("responsible")] == "KP;PH"
     code, out = _import(root, edited, capsys)  # the same edit again: already in the data
     assert code == 0 and "Ingen endringer" in out
 

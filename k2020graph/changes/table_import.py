@@ -268,7 +268,7 @@ def _same_set(column: str, old: str, new: str) -> bool:
     if column == "continued_k2025":
         norm = {"ja": "yes", "nei": "no"}
         return norm.get(new.lower(), new.lower()) == old
-    return old == new
+    return old.strip() == new
 
 
 def plan_import(
@@ -290,6 +290,11 @@ def plan_import(
     data = base_snapshot.graph("data")
     actors = _actors(data)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    taken = {str(x) for x in data.subjects()}
+    for n in range(2, 1000):  # two imports within one second: the second gets "-2"
+        if f"{PREFIXES['src']}correction-{stamp}" not in taken:
+            break
+        stamp = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{n}"
     doc = f"src:correction-{stamp}"
     blocks: list[str] = []
     seen: dict[str, int] = {}
