@@ -28,6 +28,7 @@ Eksempel / example:
   k2020graph validate my-change.ttl
   k2020graph diff --git HEAD~1 HEAD
   k2020graph export --table tiltak --format csv -o tiltak.csv
+  k2020graph import --table tiltak tiltak.csv --apply
 """
 
 
@@ -154,6 +155,62 @@ def _vocabulary(root: str) -> list:  # type: ignore[type-arg]
     except InputError:
         return []
     return [load_files(project.ontology_files).graph()]
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``import --table tiltak FILE``: the edited table as a change (diff, validation in context, ``--apply``)."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from . import changes, exports
+    from .changes import diff
+    from .changes import table_import as ti
+    from .changes.report import format_text
+    from .project import Project
+    from .queries import load_catalogue
+
+    path = Path(args.file)
+    ti.read_table(path)  # unusable input fails before the data is loaded
+    project = Project.at(args.root)
+    kg = _load(args)
+    current = exports.tiltak_table(kg.store, load_catalogue(project.query_files))
+    author = args.author or getpass.getuser()
+    imported = ti.plan_import(project, path, current, author, datetime.now(UTC))
+    out = sys.stdout
+    lang = args.lang
+
+    def say(nb: str, en: str) -> None:
+        out.write((nb if lang == "nb" else en) + "\n")
+
+    for edit in imported.edits:
+        out.write(edit.text(lang) + "\n")
+    if imported.problems:
+        say("Kan ikke overføres:", "Cannot be mapped:")
+        for problem in imported.problems:
+            out.write("  " + problem.text(lang) + "\n")
+    change = imported.change
+    if change is None or change.is_empty:
+        if imported.problems:
+            say("Ingenting er skrevet.", "Nothing was written.")
+            return 2
+        say("Ingen endringer: tabellen sier det dataene sier.", "No changes: the table says what the data says.")
+        return 0
+    semantic = diff.diff_graphs(change.graph("base", "data"), change.graph("changed", "data"), [change.graph("base", "ontology")])
+    out.write("\n" + diff.format_text(semantic, lang))
+    report = changes.validate_change(change)
+    out.write("\n" + format_text(report, lang))
+    if imported.problems:
+        say("Ingenting er skrevet: rett radene over først.", "Nothing was written: fix the rows above first.")
+        return 2
+    if not report.conforms:
+        say("Ingenting er skrevet.", "Nothing was written.")
+        return 1
+    if not args.apply:
+        say("Ikke skrevet (bruk --apply).", "Not written (use --apply).")
+        return 0
+    target = ti.apply_import(project, imported)
+    say(f"Skrevet: {target}", f"Written: {target}")
+    return 0
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
@@ -442,6 +499,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of labels (default nb)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser(
+        "import",
+        parents=[common],
+        help="read an edited tiltak table back as a change / les en redigert tiltakstabell som en endring",
+        description="Read an edited copy of 'export --table tiltak' (csv or xlsx; a CSV saved by Excel with ';' and a "
+        "BOM too): each edited cell becomes a data steward's correction, a record of a source of its own in "
+        "data/turtle/corrections.ttl. Shows the cell edits, what cannot be mapped (row by row), the semantic diff and "
+        "the validation in context; --apply writes it. Exit 0: ok; 1: the change brings in a violation; 2: unusable "
+        "input or cells that cannot be mapped (nothing is written).",
+    )
+    p.add_argument("file", metavar="FILE", help="the edited table, .csv or .xlsx")
+    p.add_argument("--table", choices=("tiltak",), required=True, help="which table (tiltak)")
+    p.add_argument("--apply", action="store_true", help="write the change to the data files / skriv endringen")
+    p.add_argument("--author", help="who made the correction (dct:creator; default: the login name)")
+    p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of the report (default nb)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("queries", parents=[common], help="list the canned queries / list ferdige spørringer")
     p.add_argument("--format", choices=("text", "json"), default="text")
