@@ -165,14 +165,16 @@ class Writer:
         for prefix, ns in self.prefixes:
             if ns and value.startswith(ns) and _LOCAL.fullmatch(value[len(ns) :]):
                 self.used.add(prefix)
-                return f"{prefix}:{value[len(ns):]}"
+                return f"{prefix}:{value[len(ns) :]}"
         return f"<{value}>"
 
     def literal(self, lit: ox.Literal) -> str:
         v = lit.value
         if lit.language is None and lit.datatype.value in _SHORT and _SHORT[lit.datatype.value].fullmatch(v):
             return v
-        quoted = '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+        quoted = (
+            '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+        )
         if lit.language:
             return f"{quoted}@{lit.language}"
         if lit.datatype.value == XSD + "string":
@@ -278,7 +280,7 @@ def rewrite(text: str, new: Iterable[ox.Triple], base_iri: str, header: str = ""
                 continue
             out.append(seg.text)
             continue
-        subject = next(iter(subjects)) if len(subjects) == 1 else None
+        subject: Subject | None = next(iter(subjects)) if len(subjects) == 1 else None  # type: ignore[assignment]
         if subject is None:
             return _fresh(text, wanted, writer, header)
         if subject not in changed:
