@@ -291,6 +291,8 @@ def _write_tokens(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
     """The write tokens: ``--token-file``'s named tokens and ``K2020GRAPH_WRITE_TOKEN`` (named "env")."""
     import os
 
+    from .namespaces import DEFAULT_BASE
+
     tokens: tuple[tuple[str, str], ...] = ()
     if args.token_file:
         from .server.writes import read_token_file
@@ -303,6 +305,11 @@ def _write_tokens(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
                 "K2020GRAPH_WRITE_TOKEN is shorter than 16 characters / K2020GRAPH_WRITE_TOKEN er kortere enn 16 tegn"
             )
         tokens += (("env", env),)
+    if tokens and args.base is not None and args.base != DEFAULT_BASE:
+        raise InputError(
+            f"writes (a write token) need the data served under {DEFAULT_BASE}, not --base {args.base} / "
+            f"skriving krever at dataene vises under {DEFAULT_BASE}"
+        )
     return tokens
 
 

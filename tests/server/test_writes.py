@@ -111,9 +111,7 @@ def test_auth_none_wrong_right(writer: TestClient, write_root: Path) -> None:
     assert r.headers["www-authenticate"].startswith("Bearer")
     r = writer.post("/store?default", content=comment("x").encode(), headers={"Authorization": "Basic YTpi"})
     assert r.status_code == 401
-    r = writer.post(
-        "/store?default", content=comment("x").encode(), headers={"Authorization": "Bearer " + TOKEN[:-1] + "X"}
-    )
+    r = writer.post("/store?default", content=comment("x").encode(), headers={"Authorization": "Bearer " + TOKEN[:-1] + "X"})
     assert r.status_code == 403
     assert writer.post("/update", content=b"INSERT DATA {}", headers={"Authorization": "Bearer nope"}).status_code == 403
     assert hashes(write_root) == before
@@ -350,3 +348,68 @@ def test_kill_9_during_writes_never_tears_a_file(tmp_path: Path) -> None:
     for line in accepted:
         assert next(iter(ox.parse(line.encode(), format=ox.RdfFormat.N_TRIPLES))).triple in held, line
     assert not list((root / "data/turtle").glob(".*.tmp"))
+
+
+_CRASHING_COMMIT = """
+import os, signal, sys
+from pathlib import Path
+from k2020graph.changes import persist
+
+steps = [0]
+limit = int(sys.argv[2])
+real_replace, real_fsync = os.replace, persist._fsync_dir
+
+def counted(real):
+    def step(*args):
+        steps[0] += 1
+        if steps[0] == limit:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args)
+    return step
+
+persist.os.replace = counted(real_replace)
+persist._fsync_dir = counted(real_fsync)
+data = Path(sys.argv[1])
+contents = {data / "a.ttl": b"<urn:a> <urn:p> <urn:new-a> .\\n", data / "b.ttl": b"<urn:b> <urn:p> <urn:new-b> .\\n"}
+entry = persist.audit_entry("t", "default", "PUT", [], [], ["a.ttl", "b.ttl"])
+persist.commit(data, contents, data.parent / "audit", entry)
+print("done", steps[0])
+"""
+
+
+def test_commit_killed_at_every_step_is_all_or_nothing(tmp_path: Path) -> None:
+    """kill -9 at each rename and fsync of a two-file commit: after :func:`recover` (what the server
+    runs when it starts), either both files are old or both new, and the audit entry is there with them."""
+    import subprocess
+    import sys
+
+    from k2020graph.changes.persist import recover
+
+    old = {"a.ttl": b"<urn:a> <urn:p> <urn:old-a> .\n", "b.ttl": b"<urn:b> <urn:p> <urn:old-b> .\n"}
+    outcomes = set()
+    step = 1
+    while True:
+        case = tmp_path / f"case-{step}"
+        data = case / "data"
+        data.mkdir(parents=True)
+        for name, content in old.items():
+            (data / name).write_bytes(content)
+        done = subprocess.run(
+            [sys.executable, "-c", _CRASHING_COMMIT, str(data), str(step)], capture_output=True, text=True, check=False
+        )
+        killed = done.returncode == -signal.SIGKILL
+        assert killed or done.stdout.startswith("done"), done.stderr
+        for name in old:  # never torn, before recovery too
+            read_quads(data / name)
+        recover(data)
+        state = {name: (data / name).read_bytes() for name in old}
+        new = all(b"new-" in v for v in state.values())
+        assert new or state == old, (step, state)
+        audit = case / "audit" / AUDIT_FILE
+        assert new == (audit.exists() and len(audit.read_text(encoding="utf-8").splitlines()) == 1), step
+        assert not list(data.glob(".*"))
+        outcomes.add(new)
+        if not killed:
+            break
+        step += 1
+    assert outcomes == {False, True} and step > 4  # crashes before and after the point of no return
