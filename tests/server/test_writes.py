@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from conftest import FIXTURES, QUERIES, REPO, ServerProcess  # tests/server is on sys.path
 from fastapi.testclient import TestClient
 
 from k2020graph.changes.persist import AUDIT_FILE, NEW_RESOURCES_FILE, place
@@ -30,8 +31,6 @@ from k2020graph.project import Project
 from k2020graph.server import Settings, create_app
 from k2020graph.server import writes as writes_module
 from k2020graph.turtle_style import check_turtle_style
-
-from conftest import FIXTURES, QUERIES, REPO, ServerProcess  # tests/server is on sys.path
 
 TOKEN = "right-token-0123456789abcdef"
 OTHER = "other-token-0123456789abcdef"
@@ -235,19 +234,57 @@ def test_update_delete_and_gsp_named_graph(writer: TestClient, write_root: Path)
     assert r.status_code == 200 and not has_triple(write_root, new)
 
 
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A local TCP listener that records every connection made to it (a fetch would be one)."""
+    import socket
+
+    seen: list[bytes] = []
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    sock.settimeout(0.2)
+    done = threading.Event()
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    seen.append(conn.recv(1024) or b"(connected)")
+                except OSError:
+                    seen.append(b"(connected)")
+
+    th = threading.Thread(target=accept, daemon=True)
+    th.start()
+    yield sock.getsockname()[1], seen
+    done.set()
+    th.join()
+    sock.close()
+
+
 @pytest.mark.parametrize(
     "update",
     [
-        "LOAD <http://127.0.0.1:9/x.ttl>",
+        "LOAD <http://127.0.0.1:{port}/x.ttl>",
         "LOAD <file:///etc/passwd> INTO GRAPH <urn:g>",
-        "INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-        "INSERT DATA { <urn:a> <urn:b> <urn:c> } ; LOAD SILENT <http://127.0.0.1:9/>",
+        "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        "INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} ; LOAD SILENT <http://127.0.0.1:{port}/>",
     ],
 )
-def test_update_refuses_load_and_service(writer: TestClient, write_root: Path, update: str) -> None:
+def test_update_refuses_load_and_service(
+    writer: TestClient, write_root: Path, update: str, listener: tuple[int, list[bytes]]
+) -> None:
+    port, seen = listener
     before = hashes(write_root)
-    r = writer.post("/update", content=update.encode(), headers={**AUTH, "Content-Type": "application/sparql-update"})
+    text = update.format(port=port)
+    r = writer.post("/update", content=text.encode(), headers={**AUTH, "Content-Type": "application/sparql-update"})
     assert r.status_code == 400 and ("LOAD" in r.text or "SERVICE" in r.text)
+    assert seen == []  # nothing was fetched
     assert hashes(write_root) == before
 
 
@@ -314,7 +351,7 @@ def test_kill_9_during_writes_never_tears_a_file(tmp_path: Path) -> None:
         server = start(root, tmp_path / f"server-{round_}.log")
         stop = threading.Event()
 
-        def writing(server: ServerProcess = server, round_: int = round_) -> None:
+        def writing(server: ServerProcess = server, round_: int = round_, stop: threading.Event = stop) -> None:
             n = 0
             while not stop.is_set():
                 line = comment(f"k{round_}-{n}")
