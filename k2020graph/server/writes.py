@@ -203,6 +203,7 @@ class Writes:
                 return validate_graphs(data, shapes, ontology)
 
             report = validate_change(change, validator)
+            self.snapshot, self.report = base, report.base  # the data served now, validated: kept for the next write
             if not report.conforms:
                 return Outcome(422, {}, report)
             entry = audit_entry(token, graph, operation, added, removed, [p.relative_to(root).as_posix() for p in placed])
