@@ -43,6 +43,7 @@ from ..changes.report import format_json, format_text
 from ..changes.snapshot import from_project
 from ..errors import InputError
 from ..loading import KnowledgeGraph, LoadedFiles, parse_quads
+from ..loading import _check_literals as check_literals
 from ..namespaces import DEFAULT_BASE
 from ..terms import to_rdflib
 from ..validation import ValidationReport, validate_graphs
@@ -264,10 +265,8 @@ def _parse_body(data: bytes, media: str, base_iri: str) -> list[ox.Triple]:
     if fmt is None:
         raise Problem.of(415, "err_write_media", media=media or "-")
     try:
-        if fmt == ox.RdfFormat.TURTLE:
-            quads = parse_quads(data, Path("request-body.ttl"))  # the project's own checks (ill-typed literals)
-        else:
-            quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
+        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
+        check_literals(quads, Path("request body"), data)  # the loader's check: no ill-typed literal
     except InputError as exc:
         raise Problem.of(400, "err_write_parse", media=media, message=str(exc)) from None
     except (SyntaxError, ValueError) as exc:

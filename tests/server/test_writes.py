@@ -240,6 +240,24 @@ def test_update_delete_and_gsp_named_graph(writer: TestClient, write_root: Path)
     assert r.status_code == 200 and not has_triple(write_root, new)
 
 
+def test_graph_names_cannot_leave_the_data_folder(writer: TestClient, write_root: Path) -> None:
+    before = hashes(write_root)
+    body = comment("escape").encode()
+    for name in ("../../escape", "..%2F..%2Fescape", "/etc/escape", "Escape", "a/b", ".hidden", "x" * 65):
+        r = writer.put("/store", params={"graph": BASE + "graph/" + name}, content=body, headers=NT)
+        assert r.status_code == 400, (name, r.status_code)
+    r = writer.put("/store", params={"graph": "file:///tmp/escape"}, content=body, headers=NT)
+    assert r.status_code == 404
+    assert hashes(write_root) == before
+    assert not list(write_root.rglob("*escape*"))
+
+
+def test_ill_typed_literal_in_a_body_is_refused(writer: TestClient) -> None:
+    bad = f'<{TILTAK}k2020-1.1> <{RDFS_COMMENT}> "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    r = writer.post("/store?default", content=bad.encode(), headers=NT)
+    assert r.status_code == 400 and "xsd:integer" in r.text
+
+
 @pytest.fixture
 def listener() -> Iterator[tuple[int, list[bytes]]]:
     """A local TCP listener that records every connection made to it (a fetch would be one)."""
