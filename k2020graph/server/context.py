@@ -216,7 +216,10 @@ class Context:
         pool.start()
         with self._swap_lock:
             old_pool = self.pool
-            self.kg, self.store, self.version, self.pool = kg, store, version, pool
+            # The version last: a request that reads the new version (its cache key, its ETag) and then
+            # the store or the pool finds the new ones, so nothing old is filed under the new version.
+            self.kg, self.store, self.pool = kg, store, pool
+            self.version = version
             if modified is not None:
                 self.modified = modified
             for memo in self.memos.values():
