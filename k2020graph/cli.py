@@ -344,9 +344,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_connections_per_client=args.max_connections_per_client,
         max_connections=args.max_connections,
         catalog_metadata=Path(args.catalog_metadata) if args.catalog_metadata else None,
+        write_tokens=_write_tokens(args),
+        audit_dir=Path(args.audit_dir) if args.audit_dir else None,
     )
     run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
     return 0
+
+
+def _write_tokens(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """The write tokens: ``--token-file``'s named tokens and ``K2020GRAPH_WRITE_TOKEN`` (named "env")."""
+    import os
+
+    from .namespaces import DEFAULT_BASE
+
+    tokens: tuple[tuple[str, str], ...] = ()
+    if args.token_file:
+        from .server.writes import read_token_file
+
+        tokens = read_token_file(Path(args.token_file))
+    env = os.environ.get("K2020GRAPH_WRITE_TOKEN", "").strip()
+    if env:
+        if len(env) < 16:
+            raise InputError(
+                "K2020GRAPH_WRITE_TOKEN is shorter than 16 characters / K2020GRAPH_WRITE_TOKEN er kortere enn 16 tegn"
+            )
+        tokens += (("env", env),)
+    if tokens and args.base is not None and args.base != DEFAULT_BASE:
+        raise InputError(
+            f"writes (a write token) need the data served under {DEFAULT_BASE}, not --base {args.base} / "
+            f"skriving krever at dataene vises under {DEFAULT_BASE}"
+        )
+    return tokens
 
 
 class _Parser(argparse.ArgumentParser):
@@ -659,6 +687,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--catalog-metadata",
         metavar="FILE",
         help="catalogue metadata for /catalog (default data/catalog/catalog.ttl under --root) / katalogmetadata",
+    )
+    p.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="enable writes (/store, /update) for the named tokens in FILE (name:token per line, or TOML [tokens]); "
+        "K2020GRAPH_WRITE_TOKEN also enables them / slå på skriving for de navngitte tokenene i FILE",
+    )
+    p.add_argument(
+        "--audit-dir",
+        metavar="DIR",
+        help="folder of the writes' audit log (default .k2020graph/audit under --root) / mappe for revisjonsloggen",
     )
     p.set_defaults(func=cmd_serve)
     return parser

@@ -248,7 +248,7 @@ def create_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "OPTIONS", *(["PUT", "DELETE"] if settings.write_tokens else [])],
         allow_headers=["*"],
         expose_headers=["ETag", "K2020-Truncated", "K2020-Rows", "K2020-Cache", "Content-Language"],
         max_age=3600,
@@ -261,6 +261,10 @@ def create_app(
     app.include_router(sparql.make_router(ctx))
     app.include_router(api.make_router(ctx))
     app.include_router(querypage.make_router(ctx, site))
+    if settings.write_tokens:  # writes exist only when a token is configured
+        from . import writes
+
+        app.include_router(writes.make_router(ctx, writes.setup(ctx)))
     app.include_router(linkeddata.make_router(ctx, site))
     app.include_router(linkeddata.make_fallback_router(ctx, site))
     return app
@@ -299,6 +303,11 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
         shown_host = f"[{host}]" if ":" in host else host
         settings = dataclasses.replace(settings, public_url=check_public_url(f"http://{shown_host}:{port}/"))
     start = time.perf_counter()
+    if settings.write_tokens:
+        from .writes import prepare
+
+        if prepare(project.root):
+            sys.stderr.write("k2020graph: finished a write that a stop had interrupted (see the audit log)\n")
     kg = KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE)
     app = create_app(kg, settings)
     ctx: Context = app.state.k2020

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,11 @@ class Settings:
     max_connections: int = 512
     max_head_bytes: int = 512 * 1024  # request line and headers; a GET of max_query_length, percent-encoded, fits
     catalog_metadata: Path | None = None  # /catalog's metadata file (None: the project's data/catalog/catalog.ttl)
+    # Guarded writes (:mod:`.writes`): off unless a token is given. (name, token) pairs; the audit log's
+    # folder (None: <root>/.k2020graph/audit); bytes of a /store or /update body at most.
+    write_tokens: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    audit_dir: Path | None = None
+    max_write_body: int = 16 * 1024 * 1024
 
 
 class Problem(Exception):
@@ -167,6 +173,9 @@ class Context:
     version: str = field(init=False)
     prefixes: dict[str, str] = field(init=False)
     public_url: str = field(init=False)
+    modified: str | None = None  # when the data last changed by an accepted write (the audit log's last time)
+    swap_hooks: list[Callable[[], None]] = field(init=False, repr=False)  # called after :meth:`replace_data`
+    _swap_lock: threading.Lock = field(init=False, repr=False)
     templates_dir: Path = Path(__file__).parent / "templates"
 
     def __post_init__(self) -> None:
@@ -190,6 +199,35 @@ class Context:
             timeout=s.timeout,
         )
         self.limits = Limits(policy) if s.limits else None
+        self.swap_hooks = []
+        self._swap_lock = threading.Lock()
+
+    def replace_data(self, kg: KnowledgeGraph, modified: str | None = None) -> None:
+        """Serve ``kg`` from now on (an accepted write): new store, version (so every ETag and cache key
+        changes), a new worker pool forked from the new store; the answers and memos of the old data
+        dropped. The old pool is closed once the queries running in it have ended.
+
+        The new store and pool are built first; the swap itself is a few assignments under a lock.
+        """
+        store = kg.store
+        version = store.version
+        s = self.settings
+        pool = QueryPool(store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
+        pool.start()
+        with self._swap_lock:
+            old_pool = self.pool
+            # The version last: a request that reads the new version (its cache key, its ETag) and then
+            # the store or the pool finds the new ones, so nothing old is filed under the new version.
+            self.kg, self.store, self.pool = kg, store, pool
+            self.version = version
+            if modified is not None:
+                self.modified = modified
+            for memo in self.memos.values():
+                memo.clear()
+            self.answers.retire(version)
+            for hook in self.swap_hooks:
+                hook()
+        threading.Thread(target=old_pool.close_when_idle, args=(s.timeout + 5,), daemon=True).start()
 
     # -- small helpers --------------------------------------------------------------------------------
 

@@ -93,6 +93,7 @@ class Site:
         self.labels = Labeller(ctx)
         self.templates = Jinja2Templates(directory=str(ctx.templates_dir))
         self.templates.env.globals.update(version=__version__, data_version=ctx.version)
+        ctx.swap_hooks.append(lambda: self.templates.env.globals.update(data_version=ctx.version))
 
     # -- responses ------------------------------------------------------------------------------------
 
@@ -324,6 +325,11 @@ class Site:
             ox.Triple(ds, n(VOID + "vocabulary"), n(self.ctx.prefixes["k2"])),
             ox.Triple(ds, n(VOID + "triples"), lit(str(len(self.ctx.store)), datatype=integer)),
             ox.Triple(ds, n(OWL + "versionInfo"), lit(self.ctx.version)),
+            *(
+                [ox.Triple(ds, n(DCT + "modified"), lit(self.ctx.modified, datatype=n(XSD + "dateTime")))]
+                if self.ctx.modified
+                else []
+            ),
             ox.Triple(ds, n(VOID + "exampleResource"), n(self.ctx.prefixes["tiltak"] + "k2020-3.14")),
         ]
         for suffix in DUMPS:

@@ -612,6 +612,17 @@ class QueryPool:
     def zygote_pid(self) -> int | None:
         return self._zygote_pid
 
+    def close_when_idle(self, limit: float) -> None:
+        """Close the pool once no query runs or waits in it (at most ``limit`` seconds from now): how an
+        old pool ends after the data changed, while a new pool answers the new queries."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._total <= len(self._idle) and not self._waiters:
+                    break
+            time.sleep(0.05)
+        self.close()
+
     def close(self) -> None:
         """Stop every worker and the zygote."""
         with self._lock:

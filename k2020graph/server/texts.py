@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .write_texts import WRITE_TEXTS
+
 LANGS = ("nb", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -271,6 +273,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The server has too many open connections (at most {limit}). Try again shortly.",
     },
 }
+
+TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`.write_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:

@@ -169,13 +169,17 @@ class Labeller:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.raw = ctx.store.raw
         self.base = ctx.base
         self.k2 = ctx.prefixes["k2"]
         # longest namespace first, so that id/tiltak/ wins over id/
         self._prefixes = sorted(ctx.prefixes.items(), key=lambda kv: -len(kv[1]))
         self._labels = ctx.memos["labels"]
         self._subjects = ctx.memos["subjects"]
+
+    @property
+    def raw(self) -> ox.Store:
+        """The store served now (an accepted write replaces it)."""
+        return self.ctx.store.raw
 
     # -- names ---------------------------------------------------------------------------------------
 
