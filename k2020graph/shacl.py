@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -97,9 +98,31 @@ class SparqlConstraint:
     node: Node
     query: str  #: the select text with its PREFIX declarations
     messages: tuple[Literal, ...]
-    patterns: list[Pattern]  #: the query's triple patterns, property paths expanded
-    global_: bool  #: patterns that the dependency rule cannot follow (property path with * or +, ...)
-    single_use: frozenset[Variable]  #: variables that occur once in the query text
+
+    @cached_property
+    def prepared(self) -> Any:
+        """The query parsed by rdflib (slow: only incremental validation needs it)."""
+        from rdflib.plugins.sparql import prepareQuery
+
+        return prepareQuery(self.query)
+
+    @cached_property
+    def analysis(self) -> tuple[list[Pattern], bool, frozenset[Variable]]:
+        """(triple patterns with property paths expanded, global?, single-use variables)."""
+        return _analyse(self.prepared.algebra, self.query)
+
+    @property
+    def patterns(self) -> list[Pattern]:
+        return self.analysis[0]
+
+    @property
+    def global_(self) -> bool:
+        """Some pattern cannot be followed by the dependency rule (a property path with * or +, ...)."""
+        return self.analysis[1]
+
+    @property
+    def single_use(self) -> frozenset[Variable]:
+        return self.analysis[2]
 
     @property
     def value_local(self) -> bool:
@@ -233,17 +256,18 @@ def _expand(s: Node, p: Any, o: Node, fresh: Iterator[int]) -> list[tuple[Node, 
 
 
 def _sparql_constraint(g: Graph, node: Node) -> SparqlConstraint:
-    from rdflib.plugins.sparql import prepareQuery
-
     select = g.value(node, SH.select)
     if select is None or (node, SH.ask, None) in g or (node, SH.deactivated, None) in g:
         raise Unsupported(f"SPARQL constraint {node}")
     text = str(select)
     if re.search(r"\$(PATH|currentShape|shapesGraph)\b", text):
         raise Unsupported(f"pre-bound variable in {node}")
-    query = _prefixes(g, node) + text
+    return SparqlConstraint(node, _prefixes(g, node) + text, _messages(g, node))
+
+
+def _analyse(algebra: Any, text: str) -> tuple[list[Pattern], bool, frozenset[Variable]]:
     raw: list[tuple[Any, int, tuple[tuple[int, int], ...]]] = []
-    _walk_patterns(prepareQuery(query).algebra, raw, [()])
+    _walk_patterns(algebra, raw, [()])
     patterns: list[Pattern] = []
     global_ = False
     fresh = iter(range(1_000_000))
@@ -255,7 +279,7 @@ def _sparql_constraint(g: Graph, node: Node) -> SparqlConstraint:
     # A variable is "single use" (a pure existence test) when each of its text occurrences is in a triple
     # pattern of its own, and the patterns holding it are pairwise on different sides of a UNION.
     counts: dict[str, int] = defaultdict(int)
-    for name in re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", text):
+    for name in re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", text.split("SELECT", 1)[-1]):
         counts[name] += 1
     single = set()
     for name, count in counts.items():
@@ -265,7 +289,7 @@ def _sparql_constraint(g: Graph, node: Node) -> SparqlConstraint:
             continue
         if all(_in_union(a[2], b[2]) for i, a in enumerate(holders) for b in holders[i + 1 :]):
             single.add(var)
-    return SparqlConstraint(node, query, _messages(g, node), patterns, global_, frozenset(single))
+    return patterns, global_, frozenset(single)
 
 
 def _compile_shape(g: Graph, node: Node, parent_severity: Node | None = None, nested: bool = False) -> Shape:
@@ -321,6 +345,15 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
             raise Unsupported(str(p))
     roots = {s for p in _TARGETS for s in shapes.subjects(p, None)}
     compiled = [_compile_shape(shapes, n) for n in sorted(roots, key=str)]
+    for s in compiled:
+        for part in (s, *s.properties):
+            # pyshacl makes generic messages for a shape without sh:message and fills {$this}/{?value}
+            # placeholders in SPARQL messages; this engine does neither, so such shapes go to pyshacl.
+            msgs = [*part.messages, *(m for c in part.sparql for m in c.messages)]
+            if (part.core and not part.messages) or any(not part.messages and not c.messages for c in part.sparql):
+                raise Unsupported(f"shape {part.node} has no sh:message")
+            if any(re.search(r"\{[?$]", str(m)) for m in msgs):
+                raise Unsupported(f"message with placeholders in {part.node}")
     by_node: dict[Node, Shape] = {}
     for s in compiled:
         for n in s.all_shape_nodes():
@@ -445,12 +478,28 @@ def _node_kind_ok(v: Node, kind: Node) -> bool:
     return kind in (SH.IRI, SH.BlankNodeOrIRI, SH.IRIOrLiteral)
 
 
+def _compare_literal(a: Literal, b: Literal) -> int:
+    """pyshacl's ``compare_literal`` (rdfutil/compare.py), which its sh:minInclusive uses."""
+    if a.eq(b):
+        return 0
+    if a.value.__class__ in (datetime, time):
+        if a.value == b.value:
+            return 0
+        if a.value > b.value:
+            return 1
+    elif a > b:
+        return 1
+    return -1
+
+
 def _min_inclusive_ok(v: Node, bound: Node) -> bool:
     if not isinstance(v, Literal) or not isinstance(bound, Literal):
         return False
+    if isinstance(bound.value, str) != isinstance(v.value, str):
+        return False
     try:
-        return bool(v >= bound)
-    except TypeError:
+        return _compare_literal(v, bound) >= 0
+    except (TypeError, NotImplementedError):
         return False
 
 
@@ -866,7 +915,7 @@ def _value_local_rows(
                     sub.add(triple)
                     if witness_only:
                         break
-    rows = sub.query(c.query, initBindings={"this": focus})
+    rows = sub.query(c.prepared, initBindings={"this": focus})
     raw = []
     for row in rows:
         d = row.asdict()  # type: ignore[union-attr]
@@ -876,7 +925,7 @@ def _value_local_rows(
 
 
 def _sparql_for_focus(view_graph: Any, shape: Shape, c: SparqlConstraint, focus: Node) -> Iterator[RawResult]:
-    rows = view_graph.query(c.query, initBindings={"this": focus})
+    rows = view_graph.query(c.prepared, initBindings={"this": focus})
     raw = []
     for row in rows:
         d = row.asdict()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
-
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
@@ -171,7 +171,7 @@ def _result_from_raw(raw: Any) -> ValidationResult:
     shape = raw.shape
     messages: dict[str, str] = {}
     extra = raw.constraint.messages if raw.constraint is not None else ()
-    for msg in (*shape.messages, *extra):
+    for msg in (*extra, *shape.messages):  # pyshacl's order: the constraint's first
         messages.setdefault(msg.language or "", str(msg))
     return ValidationResult(
         focus=raw.focus,
@@ -184,7 +184,9 @@ def _result_from_raw(raw: Any) -> ValidationResult:
     )
 
 
-def _report_graph(results: list[ValidationResult], raws: list[Any], shapes: Graph) -> Graph:
+def _report_graph(
+    results: list[ValidationResult], raws: list[Any], shapes: Graph, previous: Graph | None = None
+) -> Graph:
     """The report as RDF, in the form pyshacl writes it (sh:ValidationReport with one sh:result each)."""
     g = Graph()
     report = BNode()
@@ -207,8 +209,8 @@ def _report_graph(results: list[ValidationResult], raws: list[Any], shapes: Grap
             g.add((node, SH.value, r.value))
         if r.path is not None:
             g.add((node, SH.resultPath, r.path))
-            if isinstance(r.path, BNode) and raw is not None:
-                for t in _cbd(shapes, r.path):
+            if isinstance(r.path, BNode):
+                for t in _cbd(shapes if raw is not None or previous is None else previous, r.path):
                     g.add(t)
         for lang, text in r.messages.items():
             g.add((node, SH.resultMessage, Literal(text, lang=lang or None)))
@@ -234,6 +236,48 @@ def _cbd(graph: Graph, node: Node) -> list[tuple[Node, Node, Node]]:
 def _report_from_raw(raws: list[Any], data: Graph, ontology: Graph | None, shapes: Graph) -> ValidationReport:
     results = [_result_from_raw(r) for r in raws]
     return _finish(results, _report_graph(results, raws, shapes), data, ontology)
+
+
+def validate_change(
+    base_report: ValidationReport,
+    base: Graph,
+    changed: Graph,
+    added: Iterable[tuple[Node, Node, Node]],
+    removed: Iterable[tuple[Node, Node, Node]],
+    shapes: Graph | Any,
+    ontology: Graph | None = None,
+) -> ValidationReport:
+    """The report for ``changed`` (the data ``base`` with ``added`` added and ``removed`` removed), computed
+    from ``base_report`` (the report for ``base``) by re-validating only what the change can affect.
+
+    The rule for what is re-validated is :func:`k2020graph.shacl.affected_focus_nodes`. Where the change
+    cannot be bounded (an ``rdfs:subClassOf`` triple, shapes the fast engine does not implement), the whole
+    of ``changed`` is validated, so the answer is always the full validation's
+    (``tests/test_incremental_validation.py`` checks that on many random changes). Pure: nothing changes.
+
+    ``shapes`` is the shapes graph, or :func:`k2020graph.shacl.compile_shapes` of it: a caller that validates
+    many changes (a server) compiles once and keeps it, since compiling parses every SPARQL constraint.
+    """
+    from . import shacl
+
+    added, removed = list(added), list(removed)
+    if isinstance(shapes, shacl.CompiledShapes):
+        compiled, shapes = shapes, shapes.shapes_graph
+    else:
+        try:
+            compiled = shacl.compile_shapes(shapes)
+        except shacl.Unsupported:
+            return validate_graphs(changed, shapes, ontology)
+    base_results = [(r.focus, r.source_shape, r.value, r) for r in base_report.results]
+    outcome = shacl.incremental_results(base_results, compiled, base, changed, added, removed, ontology)
+    if outcome is None:
+        return validate_graphs(changed, shapes, ontology)
+    drop, raws = outcome
+    kept = [r for k, r in enumerate(base_report.results) if k not in drop]
+    fresh = [_result_from_raw(raw) for raw in raws]
+    results = kept + fresh
+    graph = _report_graph(results, [None] * len(kept) + raws, shapes, base_report.report_graph)
+    return _finish(results, graph, changed, ontology)
 
 
 def _labels(data: Graph, ontology: Graph | None, nodes: set[Node]) -> dict[Node, dict[str, str]]:
