@@ -67,7 +67,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not p.is_file():
             raise InputError("no such file", p)
     kg = _load(args, paths or None)
-    report = validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+    report = validate_graphs(kg.data_graph, kg.shapes_graph, kg.ontology_graph, engine=args.engine)
     sys.stdout.write(FORMATTERS[args.format](report, args.lang))
     return 0 if report.conforms else 1
 
@@ -258,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="data files to validate instead of data/turtle/*.ttl")
     p.add_argument("--format", choices=("text", "json", "turtle", "junit"), default="text")
     p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of labels and messages (default nb)")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "fast", "pyshacl"),
+        default="auto",
+        help="SHACL engine / SHACL-motor: auto (the fast engine, pyshacl for shapes it lacks; default), fast, "
+        "pyshacl (the reference engine / referansemotoren)",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("queries", parents=[common], help="list the canned queries / list ferdige spørringer")

@@ -24,9 +24,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -249,9 +249,9 @@ def _expand(s: Node, p: Any, o: Node, fresh: Iterator[int]) -> list[tuple[Node, 
         return out
     if isinstance(p, AlternativePath):
         if all(isinstance(a, URIRef) for a in p.args):
-            return [(s, frozenset(p.args), o)]
+            return [(s, frozenset(p.args), o)]  # type: ignore[arg-type]
         if all(isinstance(a, InvPath) and isinstance(a.arg, URIRef) for a in p.args):
-            return [(o, frozenset(a.arg for a in p.args), s)]
+            return [(o, frozenset(a.arg for a in p.args), s)]  # type: ignore[union-attr]
     raise Unsupported(f"property path {p}")
 
 
@@ -369,8 +369,11 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
 
 
 class View:
+    """Data and ontology seen as one graph, read through rdflib's own indexes (cheap to set up)."""
+
     def __init__(self, graphs: Sequence[Graph]) -> None:
         self.graphs = [g for g in graphs if g is not None]
+        self._supers: dict[Node, set[Node]] = {}
 
     def objects(self, s: Node, p: Node | None) -> set[Node]:
         if len(self.graphs) == 1:
@@ -388,6 +391,9 @@ class View:
             yield from g.triples(pattern)  # type: ignore[arg-type,misc]
 
     def superclasses(self, cls: Node) -> set[Node]:
+        cached = self._supers.get(cls)
+        if cached is not None:
+            return cached
         seen = {cls}
         todo = [cls]
         while todo:
@@ -395,6 +401,7 @@ class View:
                 if sup not in seen:
                     seen.add(sup)
                     todo.append(sup)
+        self._supers[cls] = seen
         return seen
 
     def subclasses(self, cls: Node) -> set[Node]:
@@ -421,6 +428,43 @@ class View:
         for part in arg:
             nodes = {v for n in nodes for v in self.path_values(n, part)}
         return nodes
+
+
+class IndexedView(View):
+    """The same view with its own dict indexes, built in one pass: for full validation, where the many
+    small lookups of the core constraints cost more through rdflib's store than building these."""
+
+    def __init__(self, graphs: Sequence[Graph]) -> None:
+        super().__init__(graphs)
+        spo: dict[Node, dict[Node, list[Node]]] = {}
+        ops: dict[Node, dict[Node, list[Node]]] = {}
+        seen: set[Triple] | None = set() if len(self.graphs) > 1 else None
+        for g in self.graphs:
+            for t in g:
+                if seen is not None:
+                    if t in seen:
+                        continue
+                    seen.add(t)  # type: ignore[arg-type]
+                s, p, o = t
+                spo.setdefault(s, {}).setdefault(p, []).append(o)
+                ops.setdefault(o, {}).setdefault(p, []).append(s)
+        self._spo, self._ops = spo, ops
+
+    def objects(self, s: Node, p: Node | None) -> set[Node]:
+        by_p = self._spo.get(s)
+        if not by_p:
+            return set()
+        if p is None:
+            return {o for objs in by_p.values() for o in objs}
+        return set(by_p.get(p, ()))
+
+    def subjects(self, p: Node | None, o: Node) -> set[Node]:
+        by_p = self._ops.get(o)
+        if not by_p:
+            return set()
+        if p is None:
+            return {s for subs in by_p.values() for s in subs}
+        return set(by_p.get(p, ()))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -545,7 +589,7 @@ def _core_results(view: View, shape: Shape, focus: Node) -> Iterator[RawResult]:
         return
     values = view.path_values(focus, shape.path) if shape.path is not None else {focus}
     for param, rule in shape.core:
-        comp = _COMPONENT[param]
+        comp = _COMPONENT[param]  # type: ignore[index]
         if param == SH.minCount:
             if len(values) < int(rule):
                 yield RawResult(focus, shape, None, comp)
@@ -651,7 +695,7 @@ def _sparql_full(
 def validate_full(data: Graph, compiled: CompiledShapes, ontology: Graph | None = None) -> list[RawResult]:
     """Every result of the shapes over data + ontology, as pyshacl (advanced, no inference) gives them."""
     graphs = [g for g in (data, ontology) if g is not None]
-    view = View(graphs)
+    view = IndexedView(graphs)
     results: list[RawResult] = []
     store = None
     literals: dict[Any, Node] = {}
@@ -697,7 +741,7 @@ def _matches(pattern: Pattern, t: Triple) -> bool:
         if not isinstance(var, Variable) and var != term:
             return False
     bound: dict[Node, Node] = {}
-    for var, term in ((s, t[0]), (p, t[1]), (o, t[2])):
+    for var, term in ((s, t[0]), (p, t[1]), (o, t[2])):  # type: ignore[assignment]
         if isinstance(var, Variable):
             if bound.setdefault(var, term) != term:
                 return False
@@ -718,9 +762,7 @@ def _step(views: Sequence[View], nodes: set[Node], preds: Pred, forward: bool) -
     return out
 
 
-def _paths_to_this(
-    patterns: list[tuple[Node, Pred, Node]], start: Node, this: Node, skip: int
-) -> list[list[tuple[int, bool]]]:
+def _paths_to_this(patterns: list[tuple[Node, Pred, Node]], start: Node, this: Node, skip: int) -> list[list[tuple[int, bool]]]:
     """Simple paths (pattern index, forward?) from ``start`` to ``this`` in the query's pattern graph."""
     found: list[list[tuple[int, bool]]] = []
 
@@ -744,9 +786,7 @@ def _paths_to_this(
     return found
 
 
-def _dependents(
-    patterns: list[tuple[Node, Pred, Node]], views: Sequence[View], t: Triple
-) -> set[Node] | None:
+def _dependents(patterns: list[tuple[Node, Pred, Node]], views: Sequence[View], t: Triple) -> set[Node] | None:
     """The ``$this`` nodes whose rows a changed triple ``t`` may change; None when it cannot be bounded."""
     this = Variable("this")
     out: set[Node] = set()
@@ -810,9 +850,7 @@ def _core_patterns(shape: Shape) -> list[tuple[Node, Pred, Node]]:
     return pats
 
 
-def affected_focus_nodes(
-    shape: Shape, delta: Sequence[Triple], views: Sequence[View], target_view: View
-) -> set[Node] | None:
+def affected_focus_nodes(shape: Shape, delta: Sequence[Triple], views: Sequence[View], target_view: View) -> set[Node] | None:
     """The focus nodes of ``shape`` whose results a change may alter; None: all of them.
 
     The rule (conservative): a focus node is re-validated when
@@ -866,9 +904,7 @@ def _value_candidates(c: SparqlConstraint, delta: Sequence[Triple], base: View, 
     goes. Any other use of ``?value`` as predicate makes every changed predicate a candidate.
     """
     value = Variable("value")
-    existence_only = all(
-        s in c.single_use and o in c.single_use for s, p, o in c.patterns if p == value
-    )
+    existence_only = all(s in c.single_use and o in c.single_use for s, p, o in c.patterns if p == value)
     out: set[Node] = set()
     preds: set[Node] = set()
     for s, p, o in delta:
@@ -888,9 +924,7 @@ def _value_candidates(c: SparqlConstraint, delta: Sequence[Triple], base: View, 
     return out
 
 
-def _value_local_rows(
-    shape: Shape, c: SparqlConstraint, candidates: set[Node], view: View, focus: Node
-) -> Iterator[RawResult]:
+def _value_local_rows(shape: Shape, c: SparqlConstraint, candidates: set[Node], view: View, focus: Node) -> Iterator[RawResult]:
     """Rows of a value-local constraint for the candidate values, from the triples that mention them.
 
     Every pattern mentions ``?value``, so a candidate's row depends only on the triples that mention it. A
@@ -906,16 +940,16 @@ def _value_local_rows(
                 lookup: tuple[Node | None, Node | None, Node | None] = (None, v, None)
                 others = [s, o]
             elif s == value:
-                lookup, others = (v, one_p, None), [p, o]
+                lookup, others = (v, one_p, None), [p, o]  # type: ignore[list-item]
             else:
-                lookup, others = (None, one_p, v), [s, p]
+                lookup, others = (None, one_p, v), [s, p]  # type: ignore[list-item]
             witness_only = all(x in c.single_use for x in others if isinstance(x, Variable))
             for triple in view.triples(lookup):
                 if _matches((s, p, o), triple):
                     sub.add(triple)
                     if witness_only:
                         break
-    rows = sub.query(c.prepared, initBindings={"this": focus})
+    rows = sub.query(c.prepared, initBindings={"this": focus})  # type: ignore[dict-item]
     raw = []
     for row in rows:
         d = row.asdict()  # type: ignore[union-attr]

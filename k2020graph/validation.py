@@ -93,9 +93,7 @@ class _ParsedOnceGraph(Graph):
 ENGINES = ("auto", "fast", "pyshacl")
 
 
-def validate_graphs(
-    data: Graph, shapes: Graph, ontology: Graph | None = None, engine: str = "auto"
-) -> ValidationReport:
+def validate_graphs(data: Graph, shapes: Graph, ontology: Graph | None = None, engine: str = "auto") -> ValidationReport:
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no argument is changed.
 
     ``engine``: ``"pyshacl"`` is the reference engine; ``"fast"`` is :mod:`k2020graph.shacl` (core
@@ -184,9 +182,7 @@ def _result_from_raw(raw: Any) -> ValidationResult:
     )
 
 
-def _report_graph(
-    results: list[ValidationResult], raws: list[Any], shapes: Graph, previous: Graph | None = None
-) -> Graph:
+def _report_graph(results: list[ValidationResult], raws: list[Any], shapes: Graph, previous: Graph | None = None) -> Graph:
     """The report as RDF, in the form pyshacl writes it (sh:ValidationReport with one sh:result each)."""
     g = Graph()
     report = BNode()
