@@ -25,8 +25,7 @@ Triple = tuple
 
 def keys(report: ValidationReport) -> Counter:
     return Counter(
-        (r.focus, r.severity, r.source_shape, r.value, r.constraint, tuple(sorted(r.messages.items())))
-        for r in report.results
+        (r.focus, r.severity, r.source_shape, r.value, r.constraint, tuple(sorted(r.messages.items()))) for r in report.results
     )
 
 

@@ -143,3 +143,23 @@ def test_unsupported_shapes_fall_back_to_pyshacl(kg) -> None:  # type: ignore[no
         validate_graphs(data, shapes, None, engine="fast")
     report = validate_graphs(data, shapes, None, engine="auto")
     assert [str(r.focus) for r in report.results] == ["http://example.org/a"]
+
+
+def test_cli_engines_give_the_same_report(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`k2020graph validate --engine pyshacl` and the default (the fast engine) print the same JSON report."""
+    import json
+
+    from k2020graph.cli import main
+
+    outputs = {}
+    for engine in ("auto", "pyshacl"):
+        code = main(["validate", "--root", str(ROOT), "--format", "json", "--lang", "en", "--engine", engine])
+        outputs[engine] = (code, json.loads(capsys.readouterr().out))
+    (code_fast, fast), (code_ref, ref) = outputs["auto"], outputs["pyshacl"]
+    assert code_fast == code_ref == 0
+    assert fast["counts"] == ref["counts"] and fast["counts"]["Warning"] > 0
+
+    def rows(report: dict) -> list:
+        return sorted(json.dumps(r, sort_keys=True) for r in report["results"])
+
+    assert rows(fast) == rows(ref)
