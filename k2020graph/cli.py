@@ -69,7 +69,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     kg = _load(args)
     # The data with the derived direct layer: the shapes check both (rules/*.rq, k2020graph/derive.py).
-    report = validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph)
+    report = validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph, engine=args.engine)
     sys.stdout.write(FORMATTERS[args.format](report, args.lang))
     return 0 if report.conforms else 1
 
@@ -91,8 +91,12 @@ def _validate_change(args: argparse.Namespace) -> int:
     project = Project.at(args.root)
     change = changes.since(project, args.changed_since) if args.changed_since is not None else changes.with_files(project, paths)
     from .derive import read_rules
+    from .validation import validate_graphs
 
-    report = changes.validate_change(change, rules=read_rules(project.rule_files))
+    def validate(data, shapes, ontology):  # type: ignore[no-untyped-def]
+        return validate_graphs(data, shapes, ontology, engine=args.engine)
+
+    report = changes.validate_change(change, validate, rules=read_rules(project.rule_files))
     sys.stdout.write(FORMATTERS[args.format](report, args.lang, args.all))
     return 0 if report.conforms else 1
 
@@ -511,6 +515,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("text", "json", "turtle", "junit"), default="text")
     p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of labels and messages (default nb)")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "fast", "pyshacl"),
+        default="auto",
+        help="SHACL engine / SHACL-motor: auto (the fast engine, pyshacl for shapes it lacks; default), fast, "
+        "pyshacl (the reference engine / referansemotoren)",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(

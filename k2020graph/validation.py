@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
@@ -99,16 +101,47 @@ class _ParsedOnceGraph(Graph):
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
-def validate_graphs(
-    data: Graph, shapes: Graph, ontology: Graph | None = None, *, parsed_queries: ParsedQueries | None = None
-) -> ValidationReport:
-    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no graph argument is changed.
+ENGINES = ("auto", "fast", "pyshacl")
 
-    The data and the ontology are copied into one fresh graph that pyshacl may use in place, the shapes
-    into another (pyshacl adds axioms to its shapes graph). ``parsed_queries``, when given, is a cache of
-    parsed SPARQL texts that the caller keeps across calls with the same shapes; without it each
-    validation parses each text once.
+
+def validate_graphs(
+    data: Graph,
+    shapes: Graph,
+    ontology: Graph | None = None,
+    engine: str = "auto",
+    *,
+    parsed_queries: ParsedQueries | None = None,
+) -> ValidationReport:
+    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no argument is changed.
+
+    ``engine``: ``"pyshacl"`` is the reference engine; ``"fast"`` is :mod:`k2020graph.shacl` (core
+    constraints in Python, each SPARQL constraint once over the whole graph in pyoxigraph), which refuses
+    shapes it does not implement; ``"auto"`` (the default) uses the fast engine and falls back to pyshacl
+    for such shapes. Both give the same results (``tests/test_validation_engines.py``).
+
+    The data and the ontology are copied into one fresh graph for pyshacl to use in place, the shapes into
+    another (pyshacl adds axioms to its shapes graph). ``parsed_queries``, for pyshacl, is a cache of parsed
+    SPARQL texts that a caller keeps across calls with the same shapes.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; one of {', '.join(ENGINES)}")
+    if engine != "pyshacl":
+        from . import shacl
+
+        try:
+            compiled = shacl.compile_shapes(shapes)
+        except shacl.Unsupported:
+            if engine == "fast":
+                raise
+        else:
+            raw = shacl.validate_full(data, compiled, ontology)
+            return _report_from_raw(raw, data, ontology, shapes)
+    return _validate_pyshacl(data, shapes, ontology, parsed_queries)
+
+
+def _validate_pyshacl(
+    data: Graph, shapes: Graph, ontology: Graph | None, parsed_queries: ParsedQueries | None = None
+) -> ValidationReport:
     import pyshacl
 
     work = _ParsedOnceGraph(parsed_queries)
@@ -151,10 +184,127 @@ def validate_graphs(
                 source_constraint=report_graph.value(node, SH.sourceConstraint),
             )
         )
+    return _finish(results, bind_prefixes(report_graph), data, ontology)
+
+
+def _finish(results: list[ValidationResult], report_graph: Graph, data: Graph, ontology: Graph | None) -> ValidationReport:
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     results.sort(key=lambda r: (order.get(r.severity, 3), str(r.focus), str(r.source_shape), str(r.value)))
     labels = _labels(data, ontology, {n for r in results for n in (r.focus, r.value, r.path) if n is not None})
-    return ValidationReport(results, bind_prefixes(report_graph), labels)
+    return ValidationReport(results, report_graph, labels)
+
+
+def _result_from_raw(raw: Any) -> ValidationResult:
+    """A :class:`ValidationResult` from the fast engine's raw result, with pyshacl's fields and messages."""
+    shape = raw.shape
+    messages: dict[str, str] = {}
+    extra = raw.constraint.messages if raw.constraint is not None else ()
+    for msg in (*extra, *shape.messages):  # pyshacl's order: the constraint's first
+        messages.setdefault(msg.language or "", str(msg))
+    return ValidationResult(
+        focus=raw.focus,
+        severity=SEVERITIES.get(shape.severity, str(shape.severity)),
+        source_shape=shape.node,
+        path=shape.path_node,
+        value=raw.value,
+        messages=messages,
+        constraint=raw.component,
+        source_constraint=raw.constraint.node if raw.constraint is not None else None,
+    )
+
+
+def _report_graph(results: list[ValidationResult], raws: list[Any], shapes: Graph, previous: Graph | None = None) -> Graph:
+    """The report as RDF, in the form pyshacl writes it (sh:ValidationReport with one sh:result each)."""
+    g = Graph()
+    report = BNode()
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(not any(r.severity == "Violation" for r in results))))
+    severity_iri = {v: k for k, v in SEVERITIES.items()}
+    for r, raw in zip(results, raws, strict=True):
+        node = BNode()
+        g.add((report, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.focusNode, r.focus))
+        g.add((node, SH.resultSeverity, severity_iri.get(r.severity, URIRef(r.severity))))
+        if r.source_shape is not None:
+            g.add((node, SH.sourceShape, r.source_shape))
+        if r.constraint is not None:
+            g.add((node, SH.sourceConstraintComponent, r.constraint))
+        if raw is not None and raw.constraint is not None:
+            g.add((node, SH.sourceConstraint, raw.constraint.node))
+        if r.value is not None:
+            g.add((node, SH.value, r.value))
+        if r.path is not None:
+            g.add((node, SH.resultPath, r.path))
+            if isinstance(r.path, BNode):
+                for t in _cbd(shapes if raw is not None or previous is None else previous, r.path):
+                    g.add(t)
+        for lang, text in r.messages.items():
+            g.add((node, SH.resultMessage, Literal(text, lang=lang or None)))
+    return bind_prefixes(g)
+
+
+def _cbd(graph: Graph, node: Node) -> list[tuple[Node, Node, Node]]:
+    out = []
+    todo = [node]
+    seen = set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for p, o in graph.predicate_objects(n):
+            out.append((n, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+    return out
+
+
+def _report_from_raw(raws: list[Any], data: Graph, ontology: Graph | None, shapes: Graph) -> ValidationReport:
+    results = [_result_from_raw(r) for r in raws]
+    return _finish(results, _report_graph(results, raws, shapes), data, ontology)
+
+
+def validate_change(
+    base_report: ValidationReport,
+    base: Graph,
+    changed: Graph,
+    added: Iterable[tuple[Node, Node, Node]],
+    removed: Iterable[tuple[Node, Node, Node]],
+    shapes: Graph | Any,
+    ontology: Graph | None = None,
+) -> ValidationReport:
+    """The report for ``changed`` (the data ``base`` with ``added`` added and ``removed`` removed), computed
+    from ``base_report`` (the report for ``base``) by re-validating only what the change can affect.
+
+    The rule for what is re-validated is :func:`k2020graph.shacl.affected_focus_nodes`. Where the change
+    cannot be bounded (an ``rdfs:subClassOf`` triple, shapes the fast engine does not implement), the whole
+    of ``changed`` is validated, so the answer is always the full validation's
+    (``tests/test_incremental_validation.py`` checks that on many random changes). Pure: nothing changes.
+
+    ``shapes`` is the shapes graph, or :func:`k2020graph.shacl.compile_shapes` of it: a caller that validates
+    many changes (a server) compiles once and keeps it, since compiling parses every SPARQL constraint.
+    """
+    from . import shacl
+
+    added, removed = list(added), list(removed)
+    if isinstance(shapes, shacl.CompiledShapes):
+        compiled, shapes = shapes, shapes.shapes_graph
+    else:
+        try:
+            compiled = shacl.compile_shapes(shapes)
+        except shacl.Unsupported:
+            return validate_graphs(changed, shapes, ontology)
+    base_results = [(r.focus, r.source_shape, r.value, r) for r in base_report.results]
+    outcome = shacl.incremental_results(base_results, compiled, base, changed, added, removed, ontology)
+    if outcome is None:
+        return validate_graphs(changed, shapes, ontology)
+    drop, raws = outcome
+    kept = [r for k, r in enumerate(base_report.results) if k not in drop]
+    fresh = [_result_from_raw(raw) for raw in raws]
+    results = kept + fresh
+    graph = _report_graph(results, [None] * len(kept) + raws, shapes, base_report.report_graph)
+    return _finish(results, graph, changed, ontology)
 
 
 def _labels(data: Graph, ontology: Graph | None, nodes: set[Node]) -> dict[Node, dict[str, str]]:

@@ -1,0 +1,179 @@
+"""Validation speed (issue 11): the fast engine against pyshacl, scaling, and incremental against full.
+
+Prints three tables (Markdown):
+
+(a) the real data validated in full as a whole CLI process: ``k2020graph validate`` (the fast engine, the
+    default) against ``k2020graph validate --engine pyshacl`` and against pyshacl's own CLI
+    (``pyshacl -s shapes -e ontology -a -i none data.nt``, the data files merged into one N-Triples file,
+    which pyshacl reads fastest); each run ``--repeat`` times, interleaved, median wall time;
+(b) the fast engine in-process over synthetic graphs (``bench/generate.py``) at 5k/10k/50k/100k triples:
+    wall and CPU seconds of ``validate_graphs`` (data already parsed), and microseconds per triple; the
+    ratio of the largest to the smallest per-triple CPU time is the flatness figure (target within 2x);
+(c) at 100k triples, a one-tiltak change (notation, strategy and a comment of one tiltak) validated by
+    ``validate_change`` against a full ``validate_graphs`` of the changed data in the same run.
+
+The machine is shared: read the ratios of one run. CPU time is printed beside wall time, since wall time
+on a loaded machine mostly measures the other jobs.
+
+    .venv/bin/python bench/validation.py [--sizes 5k,10k,50k,100k] [--repeat 3] [--changes 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from rdflib import Graph, Literal  # noqa: E402
+from rdflib.namespace import RDF, RDFS, SKOS  # noqa: E402
+
+from k2020graph import shacl  # noqa: E402
+from k2020graph.loading import KnowledgeGraph  # noqa: E402
+from k2020graph.namespaces import K2  # noqa: E402
+from k2020graph.project import Project  # noqa: E402
+from k2020graph.validation import validate_change, validate_graphs  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def synthetic_root(size: str) -> Path:
+    from generate import parse_size  # bench/generate.py
+
+    out = REPO / "bench" / "data" / f"synthetic-{size}"
+    if not (out / "data" / "turtle" / "synthetic.ttl").is_file():
+        subprocess.run(
+            [sys.executable, str(REPO / "bench" / "generate.py"), "--triples", str(parse_size(size)), "--out", str(out)],
+            check=True,
+        )
+    return out
+
+
+def timed_process(cmd: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    return time.perf_counter() - start, proc.returncode
+
+
+def bench_cli(repeat: int) -> None:
+    kg = KnowledgeGraph.load(Project.at(REPO))
+    with tempfile.TemporaryDirectory() as tmp:
+        merged = Path(tmp) / "data.nt"
+        kg.data_graph.serialize(merged, format="nt")
+        ontology = REPO / "ontology" / "k2020.ttl"
+        shapes = REPO / "shapes" / "k2020-shapes.ttl"
+        commands = {
+            "k2020graph validate (fast engine)": [str(BIN / "k2020graph"), "validate"],
+            "k2020graph validate --engine pyshacl": [str(BIN / "k2020graph"), "validate", "--engine", "pyshacl"],
+            "pyshacl CLI": [str(BIN / "pyshacl"), "-s", str(shapes), "-e", str(ontology), "-a", "-i", "none", str(merged)],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        codes: dict[str, set[int]] = {name: set() for name in commands}
+        for _ in range(repeat):
+            for name, cmd in commands.items():
+                t, code = timed_process(cmd)
+                times[name].append(t)
+                codes[name].add(code)
+    ours = statistics.median(times["k2020graph validate (fast engine)"])
+    print(f"\n## (a) Real data ({len(kg.data_graph):,} data triples), full validation as a CLI process\n")
+    print("| command | median wall s | runs | exit codes | / ours |")
+    print("|---|---:|---:|---|---:|")
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        print(f"| {name} | {med:.2f} | {len(ts)} | {sorted(codes[name])} | {med / ours:.1f}x |")
+
+
+def one_tiltak_change(data: Graph) -> tuple[list, list]:
+    tiltak = sorted(data.subjects(RDF.type, K2.Tiltak), key=str)
+    t = tiltak[len(tiltak) // 2]
+    removed = [x for p in (SKOS.notation, K2.strategy) for x in data.triples((t, p, None))]
+    strategies = sorted(data.subjects(RDF.type, K2.Strategy), key=str)
+    added = [(t, SKOS.notation, Literal("9.99")), (t, K2.strategy, strategies[0]), (t, RDFS.comment, Literal("x", lang="nb"))]
+    return added, removed
+
+
+def bench_sizes(sizes: list[str]) -> None:
+    print("\n## (b) Fast engine, full validation in-process (data parsed beforehand)\n")
+    print("| graph | triples (with ontology) | wall s | CPU s | CPU us/triple | results |")
+    print("|---|---:|---:|---:|---:|---:|")
+    per: list[float] = []
+    for size in sizes:
+        kg = KnowledgeGraph.load(Project.at(synthetic_root(size)))
+        d, s, o = kg.data_graph, kg.shapes_graph, kg.ontology_graph
+        n = len(d) + len(o)
+        w, c = time.perf_counter(), time.process_time()
+        report = validate_graphs(d, s, o, engine="fast")
+        w, c = time.perf_counter() - w, time.process_time() - c
+        per.append(c / n * 1e6)
+        print(f"| {size} | {n:,} | {w:.2f} | {c:.2f} | {per[-1]:.1f} | {len(report.results)} |")
+    if per:
+        print(f"\nCPU per triple, largest / smallest: {max(per) / min(per):.2f}x (target: within 2x)")
+
+
+def bench_incremental(size: str, changes: int) -> None:
+    kg = KnowledgeGraph.load(Project.at(synthetic_root(size)))
+    d, s, o = kg.data_graph, kg.shapes_graph, kg.ontology_graph
+    compiled = shacl.compile_shapes(s)
+    for shape in compiled.shapes:  # what a server does once at start-up: parse the SPARQL constraints
+        for part in (shape, *shape.properties):
+            for c in part.sparql:
+                c.analysis  # noqa: B018
+    base = validate_graphs(d, s, o, engine="fast")
+    added, removed = one_tiltak_change(d)
+    changed = Graph()
+    for t in d:
+        changed.add(t)
+    for t in removed:
+        changed.remove(t)
+    for t in added:
+        changed.add(t)
+    inc_wall, inc_cpu = [], []
+    for _ in range(changes):
+        w, c = time.perf_counter(), time.process_time()
+        inc = validate_change(base, d, changed, added, removed, compiled, o)
+        inc_wall.append(time.perf_counter() - w)
+        inc_cpu.append(time.process_time() - c)
+    w, c = time.perf_counter(), time.process_time()
+    full = validate_graphs(changed, s, o, engine="fast")
+    full_wall, full_cpu = time.perf_counter() - w, time.process_time() - c
+    same = sorted(map(repr, ((r.focus, r.source_shape, r.value) for r in inc.results))) == sorted(
+        map(repr, ((r.focus, r.source_shape, r.value) for r in full.results))
+    )
+    iw, ic = statistics.median(inc_wall) * 1000, statistics.median(inc_cpu) * 1000
+    print(f"\n## (c) One-tiltak change at {size} ({len(d) + len(o):,} triples): incremental vs full\n")
+    print("| validation | wall ms | CPU ms |")
+    print("|---|---:|---:|")
+    print(f"| incremental (validate_change, median of {changes}) | {iw:.1f} | {ic:.1f} |")
+    print(f"| full (validate_graphs, fast engine) | {full_wall * 1000:.0f} | {full_cpu * 1000:.0f} |")
+    print(
+        f"\nfull / incremental: {full_wall * 1000 / iw:.0f}x wall, {full_cpu * 1000 / max(ic, 0.001):.0f}x CPU; "
+        f"same results: {same}; target: incremental under 100 ms"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="5k,10k,50k,100k")
+    ap.add_argument("--incremental-size", default="100k")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--changes", type=int, default=5)
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: cli, sizes, incremental")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    if "cli" not in skip:
+        bench_cli(args.repeat)
+    if "sizes" not in skip:
+        bench_sizes([x for x in args.sizes.split(",") if x])
+    if "incremental" not in skip:
+        bench_incremental(args.incremental_size, args.changes)
+
+
+if __name__ == "__main__":
+    main()
