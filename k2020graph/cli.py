@@ -288,7 +288,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_connections=args.max_connections,
         catalog_metadata=Path(args.catalog_metadata) if args.catalog_metadata else None,
     )
-    run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
+    store_dir = Path(args.store_dir) if args.store_dir else None
+    run(Project.at(args.root), host=args.host, port=args.port, settings=settings, store_dir=store_dir)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .loading import KnowledgeGraph
+    from .namespaces import DEFAULT_BASE
+    from .ondisk import load_store_dir
+    from .project import Project
+
+    kg = KnowledgeGraph.load(Project.at(args.root), base=args.base or DEFAULT_BASE)
+    record = load_store_dir(kg, Path(args.store_dir))
+    sys.stdout.write(
+        f"loaded {record.triples} triples (data version {record.version}) into {args.store_dir} / "
+        f"lastet {record.triples} tripler inn i {args.store_dir}\n"
+    )
     return 0
 
 
@@ -683,7 +699,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="catalogue metadata for /catalog (default data/catalog/catalog.ttl under --root) / katalogmetadata",
     )
+    p.add_argument(
+        "--store-dir",
+        metavar="DIR",
+        help="serve the on-disk store in DIR (RocksDB), for data that does not fit in memory; loaded from the "
+        "project first if DIR holds none ('k2020graph load --store-dir DIR' reloads it) / lageret på disk i DIR",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "load",
+        parents=[common],
+        help="load the graph into an on-disk store / last grafen inn i et lager på disk",
+        description="Write the ontology and data into an on-disk store (pyoxigraph on RocksDB) in DIR, replacing "
+        "what it held, for 'k2020graph serve --store-dir DIR'.",
+    )
+    p.add_argument("--store-dir", required=True, metavar="DIR", help="the store's directory (created if missing)")
+    p.add_argument("--base", default=None, help="load the data under this base IRI instead of https://w3id.org/k2020graph/")
+    p.set_defaults(func=cmd_load)
     return parser
 
 

@@ -283,8 +283,27 @@ def _logging() -> dict[str, Any]:
     }
 
 
-def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
-    """Load ``project`` and serve it with uvicorn until interrupted (``k2020graph serve``)."""
+def _on_disk_app(project: Project, store_dir: Path, settings: Settings) -> FastAPI:
+    """The application over the on-disk store in ``store_dir``, loaded from ``project`` first if it holds none."""
+    from ..ondisk import load_store_dir, open_store_dir, read_record
+
+    base = settings.base or DEFAULT_BASE
+    if read_record(store_dir) is None:
+        load_store_dir(KnowledgeGraph.load(project, base=base), store_dir)  # once; the parsed files are then dropped
+    return create_app(open_store_dir(store_dir, base), settings, catalogue=load_catalogue(project.query_files))
+
+
+def run(
+    project: Project,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    settings: Settings | None = None,
+    store_dir: Path | None = None,
+) -> None:
+    """Load ``project`` and serve it with uvicorn until interrupted (``k2020graph serve``).
+
+    ``store_dir``: serve the on-disk store there (loaded from ``project`` first if it holds none).
+    """
     import uvicorn
 
     # Started with stdin, stdout or stderr closed, the server would hand those numbers to its own
@@ -299,8 +318,10 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
         shown_host = f"[{host}]" if ":" in host else host
         settings = dataclasses.replace(settings, public_url=check_public_url(f"http://{shown_host}:{port}/"))
     start = time.perf_counter()
-    kg = KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE)
-    app = create_app(kg, settings)
+    if store_dir is not None:
+        app = _on_disk_app(project, store_dir, settings)
+    else:
+        app = create_app(KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE), settings)
     ctx: Context = app.state.k2020
     cache = f"result cache {settings.cache_mb} MB" if settings.cache_mb else "no result cache"
     sys.stderr.write(

@@ -181,7 +181,8 @@ class Context:
         # Everything the server remembers per request input is in one of these, each bounded.
         self.memos = {name: BoundedLRU(int(s.memo_mb * _MB * share), entries) for name, (share, entries) in MEMO_SHARES.items()}
         self.memos["derived"] = BoundedLRU(DERIVED_MB * _MB, DERIVED_ENTRIES)
-        self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
+        source = self.store.path if self.store.path is not None else self.store.raw  # on disk: each worker opens it
+        self.pool = QueryPool(source, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
         policy = Policy(
             slots=self.pool.max_size,
             cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0,
