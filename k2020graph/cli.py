@@ -289,7 +289,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         catalog_metadata=Path(args.catalog_metadata) if args.catalog_metadata else None,
     )
     store_dir = Path(args.store_dir) if args.store_dir else None
-    run(Project.at(args.root), host=args.host, port=args.port, settings=settings, store_dir=store_dir)
+    if store_dir is not None and args.store is not None:
+        raise InputError("give either --store-dir or --store, not both / oppgi enten --store-dir eller --store")
+    remote = _served_remote(args) if args.store is not None else None
+    run(Project.at(args.root), host=args.host, port=args.port, settings=settings, store_dir=store_dir, store=remote)
     return 0
 
 
@@ -333,6 +336,12 @@ def _remote(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     )
 
 
+def _served_remote(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """``serve --store URL``: the remote store, its graph and credentials (the store options, without --endpoint)."""
+    args.endpoint = args.store
+    return _remote(args)
+
+
 def _remote_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .remote import RemoteStore
 
@@ -354,17 +363,18 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_options(p: argparse.ArgumentParser, required: bool) -> None:
+def _store_options(p: argparse.ArgumentParser, required: bool, endpoint: bool = True) -> None:
     """The options that name an external SPARQL 1.1 store and how to reach it."""
     from .remote import DEFAULT_GRAPH
 
-    p.add_argument(
-        "--endpoint",
-        required=required,
-        metavar="URL",
-        help="the store's SPARQL query endpoint (Oxigraph server: http://HOST:7878/query, Virtuoso: "
-        "http://HOST:8890/sparql) / lagerets SPARQL-endepunkt",
-    )
+    if endpoint:
+        p.add_argument(
+            "--endpoint",
+            required=required,
+            metavar="URL",
+            help="the store's SPARQL query endpoint (Oxigraph server: http://HOST:7878/query, Virtuoso: "
+            "http://HOST:8890/sparql) / lagerets SPARQL-endepunkt",
+        )
     p.add_argument(
         "--graph",
         default=DEFAULT_GRAPH,
@@ -705,6 +715,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the on-disk store in DIR (RocksDB), for data that does not fit in memory; loaded from the "
         "project first if DIR holds none ('k2020graph load --store-dir DIR' reloads it) / lageret på disk i DIR",
     )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="serve the graph published in this SPARQL 1.1 store (its query endpoint; see 'k2020graph publish') "
+        "instead of loading it / server grafen som er publisert i dette lageret",
+    )
+    _store_options(p, required=False, endpoint=False)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(

@@ -36,6 +36,10 @@ _INTEGER_ALIASES = {XSD + t for t in ("int", "long", "short", "byte")}
 class RemoteError(K2020Error):
     """The store could not be reached, refused the request or answered something unexpected (exit 2)."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the store's HTTP status, if it answered
+
 
 class CountMismatch(K2020Error):
     """The store took the data but holds another number of triples in the graph afterwards (exit 1)."""
@@ -125,25 +129,32 @@ def _failure(exc: BaseException, url: str) -> RemoteError:
     """One clear line (bokmål and English) for a failed request to ``url``."""
     where = shown(url)
     if isinstance(exc, urllib.error.HTTPError):
-        status = exc.code
-        try:
-            detail = exc.read(300).decode("utf-8", "replace").strip().splitlines()
-        except OSError:
-            detail = []
-        said = f": {detail[0][:200]}" if detail else ""
-        if status in (401, 403):
-            return RemoteError(
-                f"{where}: the store refused access (HTTP {status}); check --user/--password or --token / "
-                f"lageret nektet tilgang (HTTP {status}); sjekk --user/--password eller --token"
-            )
-        if status == 404:
-            return RemoteError(f"{where}: no such address on the store (HTTP 404) / adressen finnes ikke på lageret (HTTP 404)")
-        return RemoteError(f"{where}: the store answered HTTP {status}{said} / lageret svarte HTTP {status}{said}")
+        error = _http_failure(exc, where)
+        error.status = exc.code
+        return error
     reason: Any = getattr(exc, "reason", exc)
     if isinstance(reason, TimeoutError | socket.timeout):
         return RemoteError(f"{where}: the store did not answer in time / lageret svarte ikke i tide")
     text = getattr(reason, "strerror", None) or str(reason)
     return RemoteError(f"{where}: cannot reach the store ({text}) / får ikke kontakt med lageret ({text})")
+
+
+def _http_failure(exc: urllib.error.HTTPError, where: str) -> RemoteError:
+    """The message for an HTTP error answer of the store."""
+    status = exc.code
+    try:
+        detail = exc.read(300).decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        detail = []
+    said = f": {detail[0][:200]}" if detail else ""
+    if status in (401, 403):
+        return RemoteError(
+            f"{where}: the store refused access (HTTP {status}); check --user/--password or --token / "
+            f"lageret nektet tilgang (HTTP {status}); sjekk --user/--password eller --token"
+        )
+    if status == 404:
+        return RemoteError(f"{where}: no such address on the store (HTTP 404) / adressen finnes ikke på lageret (HTTP 404)")
+    return RemoteError(f"{where}: the store answered HTTP {status}{said} / lageret svarte HTTP {status}{said}")
 
 
 def _request(remote: Remote, url: str, data: bytes | None = None, method: str = "GET", headers: Mapping[str, str] = {}) -> bytes:

@@ -60,6 +60,16 @@ MaxQueryCostEstimationTime = 400
 """
 
 
+def ordered(text: str) -> bool:
+    """Whether the query's outermost SELECT has an ORDER BY (subqueries' do not order the answer)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    node = prepareQuery(text).algebra.p
+    while node is not None and getattr(node, "name", None) in ("Slice", "Distinct", "Reduced", "Project", "ToMultiSet"):
+        node = node.get("p")
+    return getattr(node, "name", None) == "OrderBy"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,16 +112,18 @@ def virtuoso_executable() -> str | None:
 
 
 @contextlib.contextmanager
-def oxigraph_server(directory: Path) -> Iterator[str]:
-    """An Oxigraph server with its database in ``directory``; yields its query endpoint URL."""
+def oxigraph_server(directory: Path, timeout_s: int = 60) -> Iterator[str]:
+    """An Oxigraph server with its database in ``directory``; yields its query endpoint URL.
+
+    ``timeout_s``: its own query timeout, so that a runaway query a test gives up on stops there too.
+    """
     exe = oxigraph_executable()
     assert exe is not None
     port = free_port()
     log = directory / "oxigraph.log"
+    command = [exe, "serve", "--location", str(directory / "db"), "--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout_s)]
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [exe, "serve", "--location", str(directory / "db"), "--bind", f"127.0.0.1:{port}"], stdout=out, stderr=out
-        )
+        proc = subprocess.Popen(command, stdout=out, stderr=out)
     try:
         endpoint = f"http://127.0.0.1:{port}/query"
         _wait_until_up(endpoint, proc, log)

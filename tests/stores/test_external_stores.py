@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib.plugins.sparql import prepareQuery
 
 from k2020graph.cli import PASSWORD_ENV, main
 from k2020graph.remote import DEFAULT_GRAPH, Remote, RemoteStore
@@ -28,6 +27,9 @@ from .servers import (
     oxigraph_server,
     virtuoso_executable,
     virtuoso_server,
+)
+from .servers import (
+    ordered as _ordered,
 )
 
 pytestmark = pytest.mark.servers
@@ -70,16 +72,6 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as endpoint:
         assert main(_publish_args(endpoint, "--user", VIRTUOSO_USER, "--password", VIRTUOSO_PASSWORD)) == 0
         yield endpoint
-
-
-def _ordered(text: str) -> bool:
-    """Whether the query's outermost SELECT has an ORDER BY (subqueries' do not order the answer)."""
-    node = prepareQuery(text).algebra.p
-    while node is not None and getattr(node, "name", None) in ("Slice", "Distinct", "Reduced", "Project", "ToMultiSet"):
-        if node.name == "OrderBy":
-            break
-        node = node.get("p")
-    return getattr(node, "name", None) == "OrderBy"
 
 
 def _same_answers(local: SelectResult, remote: SelectResult, ordered: bool) -> None:
