@@ -63,12 +63,11 @@ class RemoteRaw:
     def open(self, query: str, dataset_given: bool = False, timeout: float | None = None) -> Any:
         """The store's HTTP response to ``query`` (a stream), the dataset pinned to the published graph."""
         fields = [("query", query)]
-        if dataset_given or self.remote.graph is None:
-            fields.append(("default-graph-uri", NO_GRAPH if dataset_given else ""))
-        else:
-            fields.append(("default-graph-uri", self.remote.graph))
-        fields.append(("named-graph-uri", NO_GRAPH))
-        fields = [(k, v) for k, v in fields if v]
+        if dataset_given:  # graphs the embedded store does not have either: an empty dataset
+            fields += [("default-graph-uri", NO_GRAPH), ("named-graph-uri", NO_GRAPH)]
+        elif self.remote.graph is not None:  # the published graph, and no named graph at all
+            fields += [("default-graph-uri", self.remote.graph), ("named-graph-uri", NO_GRAPH)]
+        # else (--graph default): the store's own default graph; it cannot be pinned by the protocol
         body = urllib.parse.urlencode(fields).encode()
         headers = {**self.remote.headers(), "Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT}
         request = urllib.request.Request(self.remote.endpoint, data=body, method="POST", headers=headers)
