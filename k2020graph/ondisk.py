@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from .errors import InputError
 from .loading import KnowledgeGraph
-from .store import OxigraphStore, quads_version
+from .store import OxigraphStore
 
 RECORD = "k2020graph-store.json"
 DATA = "rocksdb"
@@ -43,8 +43,9 @@ def read_record(directory: Path) -> StoreRecord | None:
 
 
 def load_store_dir(kg: KnowledgeGraph, directory: Path) -> StoreRecord:
-    """Write ``kg`` (ontology and data) into an on-disk store in ``directory``, replacing what it held.
+    """Write what ``kg.store`` holds (ontology, data, derived layer) into an on-disk store in ``directory``.
 
+    What the directory held before is replaced.
     The record is written last: a load that stops halfway leaves a directory :func:`open_store_dir` refuses.
     """
     try:
@@ -52,14 +53,14 @@ def load_store_dir(kg: KnowledgeGraph, directory: Path) -> StoreRecord:
         (directory / RECORD).unlink(missing_ok=True)
         if (directory / DATA).exists():
             shutil.rmtree(directory / DATA)
-        quads = [*kg.ontology.all(), *kg.data.all()]
+        memory = kg.store  # exactly what the in-memory store holds (ontology, data, derived layer)
         store = ox.Store(str(directory / DATA))
-        store.bulk_extend(quads)
+        store.bulk_extend(memory.raw)
         store.flush()
         store.optimize()
         triples = len(store)
         del store  # closes RocksDB before the record says the store is complete
-        version = quads_version(quads)  # the same tag the in-memory store gives the same data
+        version = memory.version  # the same tag, so ETags and cache keys agree across the two
         record = StoreRecord(triples, version, kg.base)
         (directory / RECORD).write_text(json.dumps(record.__dict__, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
