@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install serve test lint format typecheck validate bench browser mutation clean
+.PHONY: help install serve test lint format typecheck validate bench browser virtuoso mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,10 +22,13 @@ install: $(STAMP) ## create .venv and install the project with its test dependen
 browser: ## install Debian's chromium for the browser test (needs root; skipped if present)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+virtuoso: ## install Debian's Virtuoso for the external-store tests (needs root; skipped if present)
+	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; }
+
 serve: install ## start the SPARQL endpoint and linked-data site on http://$(HOST):$(PORT)/
 	$(BIN)/k2020graph serve --host $(HOST) --port $(PORT)
 
-test: install browser ## install everything and run every test
+test: install browser virtuoso ## install everything and run every test
 	$(BIN)/ruff check .
 	$(BIN)/mypy k2020graph
 	$(BIN)/python -m pytest -q

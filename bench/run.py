@@ -50,8 +50,21 @@ BIN = Path(sys.executable).parent
 RESULTS = REPO / "bench" / "results"
 HOST = "127.0.0.1"
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-SERVERS = ("ours", "ours-nocache", "oxigraph", "rdflib-endpoint")
-SHORT = {"ours": "ours", "ours-nocache": "nocache", "oxigraph": "oxi", "rdflib-endpoint": "rdflib"}
+SERVERS = ("ours", "ours-nocache", "ours-disk", "ours-remote", "oxigraph", "rdflib-endpoint")
+#: What runs without --servers: the external-store variants (issue 12) are asked for by name.
+DEFAULT_SERVERS = ("ours", "ours-nocache", "oxigraph", "rdflib-endpoint")
+SHORT = {
+    "ours": "ours",
+    "ours-nocache": "nocache",
+    "ours-disk": "disk",
+    "ours-remote": "remote",
+    "oxigraph": "oxi",
+    "rdflib-endpoint": "rdflib",
+}
+#: Issue 12: ``serve --store-dir`` (the on-disk store, no result cache) and ``serve --store URL`` in front
+#: of an Oxigraph server holding the same files in a named graph (no result cache either).
+STORE_VARIANTS = ("ours-disk", "ours-remote")
+REMOTE_GRAPH = "https://w3id.org/k2020graph/graph"
 #: Our server as served by default (its result cache on: after the warm-up every timed request is a hit)
 #: and with ``--cache-mb 0`` (every request runs the query in a worker).
 OURS = ("ours", "ours-nocache")
@@ -61,6 +74,8 @@ TARGETS_AT = "100k"
 PAIRS = (
     ("ours", "oxigraph"),
     ("ours-nocache", "oxigraph"),
+    ("ours-disk", "oxigraph"),
+    ("ours-remote", "oxigraph"),
     ("rdflib-endpoint", "ours"),
     ("rdflib-endpoint", "ours-nocache"),
 )
@@ -337,30 +352,61 @@ class Server:
         self.load_s: float | None = None
         self.base = self.endpoint = ""
         self.restarts = 0
+        self.backend: subprocess.Popen | None = None  # ours-remote: the Oxigraph server it fronts
+        self.backend_endpoint = ""
+
+    def start_backend(self) -> None:
+        """ours-remote: start Oxigraph server (read-only) on the loaded directory, and wait for its first answer."""
+        assert self.workdir is not None
+        port = free_port()
+        self.backend_endpoint = f"http://{HOST}:{port}/query"
+        cmd = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(self.workdir), "--bind", f"{HOST}:{port}"]
+        self.backend = spawn([*cmd, "--timeout-s", str(int(self.args.request_timeout))], self.log.with_suffix(".backend.log"))
+        started = time.perf_counter()
+        with httpx.Client(timeout=5.0) as client:
+            while time.perf_counter() - started < self.start_timeout:
+                try:
+                    if client.get(self.backend_endpoint, params={"query": PROBE}).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.02)
+        raise TimeoutError(f"the Oxigraph server behind {self.name} did not answer within {self.start_timeout:.0f} s")
 
     @property
     def start_timeout(self) -> float:
         return self.args.rdflib_start_timeout if self.name == "rdflib-endpoint" else self.args.start_timeout
 
     def prepare(self) -> None:
-        if self.name != "oxigraph":
+        if self.name not in ("oxigraph", *STORE_VARIANTS):
             return
-        self.workdir = Path(tempfile.mkdtemp(prefix="k2020bench-oxigraph-"))
-        cmd = [str(BIN / "oxigraph"), "load", "--location", str(self.workdir), "--file", *map(str, self.files)]
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"k2020bench-{self.name}-"))
+        if self.name == "ours-disk":  # our own load into RocksDB, timed as Oxigraph's is
+            cmd = [str(BIN / "k2020graph"), "load", "--root", str(self.root), "--store-dir", str(self.workdir / "store")]
+        else:
+            cmd = [str(BIN / "oxigraph"), "load", "--location", str(self.workdir), "--file", *map(str, self.files)]
+            if self.name == "ours-remote":
+                cmd += ["--graph", REMOTE_GRAPH]
         t0 = time.perf_counter()
         proc = spawn(cmd, self.log)
         try:
             rc = proc.wait(timeout=self.start_timeout)
         except subprocess.TimeoutExpired:
-            raise TimeoutError(f"oxigraph load did not finish within {self.start_timeout:.0f} s") from None
+            raise TimeoutError(f"{self.name}: the load did not finish within {self.start_timeout:.0f} s") from None
         finally:
             _stop(proc)
         if rc != 0:
-            raise RuntimeError(f"oxigraph load exited with {rc} (see {self.log})")
+            raise RuntimeError(f"{self.name}: the load exited with {rc} (see {self.log})")
         self.load_s = time.perf_counter() - t0
 
     def command(self, port: int) -> list[str]:
         t = self.args.request_timeout
+        if self.name in STORE_VARIANTS:
+            where = (
+                ["--store-dir", str(self.workdir / "store")] if self.name == "ours-disk" else ["--store", self.backend_endpoint]
+            )
+            serve = ["serve", "--root", str(self.root), "--host", HOST, "--port", str(port), "--timeout", str(t)]
+            return [str(BIN / "k2020graph"), *serve, "--cache-mb", "0", *where]
         if self.name in OURS:
             return [
                 str(BIN / "k2020graph"),
@@ -386,9 +432,11 @@ class Server:
         """Start the serving process; seconds from its start to the first successful answer."""
         port = free_port()
         self.base = f"http://{HOST}:{port}"
-        self.endpoint = (
-            self.base + {"ours": "/sparql", "ours-nocache": "/sparql", "oxigraph": "/query", "rdflib-endpoint": "/"}[self.name]
+        self.endpoint = self.base + (
+            "/sparql" if self.name.startswith("ours") else {"oxigraph": "/query", "rdflib-endpoint": "/"}[self.name]
         )
+        if self.name == "ours-remote" and self.backend is None:
+            self.start_backend()
         cmd = self.command(port)
         started = time.perf_counter()
         self.proc = spawn(cmd, self.log)
@@ -418,6 +466,9 @@ class Server:
 
     def close(self) -> None:
         self.stop()
+        if self.backend is not None:
+            _stop(self.backend)
+            self.backend = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -472,6 +523,8 @@ def bench_server(name: str, root: Path, files: list[Path], work: list[Workload],
                     print(f"    {label:16} restarting {name} (it let a request time out, or died)", flush=True)
                     srv.restart()
         out["memory"] = {k: max(s[k] for s in samples) for k in samples[0]}
+        if srv.backend is not None:  # ours-remote: the Oxigraph server behind it, measured apart from ours
+            out["backend_memory"] = memory(srv.backend.pid)
         out["restarts"] = srv.restarts
         out["overall"] = overall(out["queries"])
     finally:
@@ -744,8 +797,47 @@ def report(size: dict, timeout_ms: float) -> str:
     return "\n".join(out)
 
 
+def store_targets(size: dict, timeout_ms: float) -> list[str]:
+    """Issue 12's targets, at any size where the store variants ran beside Oxigraph server."""
+    res, lines = size["servers"], []
+    oxi = res.get("oxigraph", {"skipped": 1})
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    for name, factor in (("ours-disk", 1.2), ("ours-remote", 1.3)):
+        ours = res.get(name)
+        if ours is None or "skipped" in ours or "skipped" in oxi:
+            continue
+        within = []
+        for q in size["queries"]:
+            r = ratio(latency(ours, q, "p50_ms", timeout_ms), latency(oxi, q, "p50_ms", timeout_ms))
+            if r:
+                within.append(r.value <= factor and r.bound != ">")
+                lines.append(f"{name}: {mark(within[-1])}: {q}: p50 within {factor}× Oxigraph server's: {r}")
+        lines.append(
+            f"{name}: {mark(all(within))}: p50 within {factor}× of Oxigraph server for {sum(within)} of {len(within)} queries"
+        )
+        pss = ours["memory"]["pss_mb"]
+        if name == "ours-disk":
+            ok = pss <= oxi["memory"]["pss_mb"]
+            lines.append(f"{name}: {mark(ok)}: PSS {pss:.0f} MB, no more than Oxigraph server's {oxi['memory']['pss_mb']:.0f} MB")
+        else:
+            backend = ours.get("backend_memory", {}).get("pss_mb")
+            behind = f"the Oxigraph server behind it: {num(backend, 0)} MB"
+            lines.append(f"{name}: {mark(pss < 200)}: our process tree under 200 MB: PSS {pss:.0f} MB ({behind})")
+    return lines
+
+
 def targets(size: dict, timeout_ms: float) -> list[str]:
     """The issue's targets for this size, each met or missed, for each of our variants that ran."""
+    extra = store_targets(size, timeout_ms)
+    if size["label"] not in (TARGETS_AT, "real"):
+        return extra
+    return _targets(size, timeout_ms) + extra
+
+
+def _targets(size: dict, timeout_ms: float) -> list[str]:
     if size["label"] not in (TARGETS_AT, "real"):
         return []  # the issue sets targets for ~100k triples and for the real data only
     lines = []
@@ -851,7 +943,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per query and server, at most (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests before each query is timed (default 2)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic graphs (default 1)")
-    parser.add_argument("--servers", default=",".join(SERVERS), help=f"which servers (default {','.join(SERVERS)})")
+    parser.add_argument(
+        "--servers",
+        default=",".join(DEFAULT_SERVERS),
+        help=f"which servers, of {','.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)})",
+    )
     parser.add_argument("--start-timeout", type=float, default=600.0, help="seconds to wait for a server's first answer")
     parser.add_argument(
         "--rdflib-start-timeout", type=float, default=240.0, help="seconds to wait for rdflib-endpoint to load (default 240)"

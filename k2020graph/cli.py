@@ -248,8 +248,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     query = get(catalogue, args.name)
     params = _parse_params(args.param)
     query.bindings(params)  # check the parameters before loading the data
-    kg = _load(args)
-    result = query.run(kg.store, params)
+    store = _remote_store(args) if args.endpoint else _load(args).store
+    result = query.run(store, params)
     _write(FORMATS[args.format](result).encode("utf-8"), args.output)
     return 0
 
@@ -351,7 +351,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         write_tokens=_write_tokens(args),
         audit_dir=Path(args.audit_dir) if args.audit_dir else None,
     )
-    run(Project.at(args.root), host=args.host, port=args.port, settings=settings)
+    store_dir = Path(args.store_dir) if args.store_dir else None
+    if store_dir is not None and args.store is not None:
+        raise InputError("give either --store-dir or --store, not both / oppgi enten --store-dir eller --store")
+    if settings.write_tokens and (store_dir is not None or args.store is not None):
+        raise InputError(
+            "writes (a write token) need the data in memory, not --store-dir or --store / "
+            "skriving krever dataene i minnet, ikke --store-dir eller --store"
+        )
+    remote = _served_remote(args) if args.store is not None else None
+    run(Project.at(args.root), host=args.host, port=args.port, settings=settings, store_dir=store_dir, store=remote)
     return 0
 
 
@@ -379,6 +388,107 @@ def _write_tokens(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
             f"skriving krever at dataene vises under {DEFAULT_BASE}"
         )
     return tokens
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .loading import KnowledgeGraph
+    from .namespaces import DEFAULT_BASE
+    from .ondisk import load_store_dir
+    from .project import Project
+
+    kg = KnowledgeGraph.load(Project.at(args.root), base=args.base or DEFAULT_BASE)
+    record = load_store_dir(kg, Path(args.store_dir))
+    sys.stdout.write(
+        f"loaded {record.triples} triples (data version {record.version}) into {args.store_dir} / "
+        f"lastet {record.triples} tripler inn i {args.store_dir}\n"
+    )
+    return 0
+
+
+PASSWORD_ENV = "K2020GRAPH_PASSWORD"
+
+
+def _remote(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The :class:`~k2020graph.remote.Remote` the store options name (the password never in a message)."""
+    import os
+
+    from .remote import Remote
+
+    password = args.password if args.password is not None else os.environ.get(PASSWORD_ENV)
+    if args.token is not None and args.user is not None:
+        raise InputError("give either --user/--password or --token, not both / oppgi enten --user/--password eller --token")
+    if password is not None and args.user is None:
+        raise InputError("--password needs --user / --password krever --user")
+    return Remote(
+        endpoint=args.endpoint,
+        graph=None if args.graph == "default" else args.graph,
+        gsp=getattr(args, "gsp", None),
+        user=args.user,
+        password=password,
+        token=args.token,
+        timeout=args.store_timeout,
+    )
+
+
+def _served_remote(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """``serve --store URL``: the remote store, its graph and credentials (the store options, without --endpoint)."""
+    args.endpoint = args.store
+    return _remote(args)
+
+
+def _remote_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .remote import RemoteStore
+
+    return RemoteStore(_remote(args))
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .remote import publish, shown
+
+    remote = _remote(args)
+    remote.gsp_url()  # a URL it cannot derive is refused before the data is loaded
+    kg = _load(args)
+    data = kg.store.dump()
+    result = publish(remote, data, len(kg.store))
+    graph = f"<{result.graph}>" if result.graph else "the default graph / standardgrafen"
+    sys.stdout.write(
+        f"published {result.found} triples into {graph} at {shown(result.gsp)} / publiserte {result.found} tripler\n"
+    )
+    return 0
+
+
+def _store_options(p: argparse.ArgumentParser, required: bool, endpoint: bool = True) -> None:
+    """The options that name an external SPARQL 1.1 store and how to reach it."""
+    from .remote import DEFAULT_GRAPH
+
+    if endpoint:
+        p.add_argument(
+            "--endpoint",
+            required=required,
+            metavar="URL",
+            help="the store's SPARQL query endpoint (Oxigraph server: http://HOST:7878/query, Virtuoso: "
+            "http://HOST:8890/sparql) / lagerets SPARQL-endepunkt",
+        )
+    p.add_argument(
+        "--graph",
+        default=DEFAULT_GRAPH,
+        metavar="IRI",
+        help="the named graph that holds the knowledge graph ('default': the default graph; "
+        "default %(default)s) / den navngitte grafen",
+    )
+    p.add_argument("--user", help="user name for the store / brukernavn")
+    p.add_argument(
+        "--password",
+        help=f"password for --user (or set {PASSWORD_ENV}, which ps cannot show) / passord (eller {PASSWORD_ENV})",
+    )
+    p.add_argument("--token", help="a bearer token for the store / et tilgangstoken")
+    p.add_argument(
+        "--store-timeout",
+        type=timeout_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds to wait for the store's answer (default %(default)g) / sekunder å vente på lageret",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -566,7 +676,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter value (repeatable)")
     p.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _store_options(p, required=False)
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser(
+        "publish",
+        parents=[common],
+        help="load the graph into a SPARQL 1.1 store / last grafen inn i et SPARQL 1.1-lager",
+        description="Replace a named graph of a SPARQL 1.1 store with the knowledge graph in one Graph Store "
+        "Protocol PUT, then check its triple count with SPARQL. Exit 0: published and counted; 1: the count "
+        "differs; 2: unusable input, or the store is unreachable or refuses. Nothing local changes.",
+    )
+    _store_options(p, required=True)
+    p.add_argument(
+        "--gsp",
+        metavar="URL",
+        help="the store's Graph Store Protocol address (default: derived from --endpoint: Oxigraph /store, "
+        "Virtuoso /sparql-graph-crud-auth, Fuseki /DATASET/data)",
+    )
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser(
         "export", parents=[common], help="export the graph or the tiltak table / eksporter grafen eller tiltakstabellen"
@@ -710,7 +838,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder of the writes' audit log (default .k2020graph/audit under --root) / mappe for revisjonsloggen",
     )
+    p.add_argument(
+        "--store-dir",
+        metavar="DIR",
+        help="serve the on-disk store in DIR (RocksDB), for data that does not fit in memory; loaded from the "
+        "project first if DIR holds none ('k2020graph load --store-dir DIR' reloads it) / lageret på disk i DIR",
+    )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="serve the graph published in this SPARQL 1.1 store (its query endpoint; see 'k2020graph publish') "
+        "instead of loading it / server grafen som er publisert i dette lageret",
+    )
+    _store_options(p, required=False, endpoint=False)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "load",
+        parents=[common],
+        help="load the graph into an on-disk store / last grafen inn i et lager på disk",
+        description="Write the ontology and data into an on-disk store (pyoxigraph on RocksDB) in DIR, replacing "
+        "what it held, for 'k2020graph serve --store-dir DIR'.",
+    )
+    p.add_argument("--store-dir", required=True, metavar="DIR", help="the store's directory (created if missing)")
+    p.add_argument("--base", default=None, help="load the data under this base IRI instead of https://w3id.org/k2020graph/")
+    p.set_defaults(func=cmd_load)
     return parser
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
@@ -72,6 +73,14 @@ def _values_block(sparql: str, bindings: Mapping[str, Node]) -> str:
     return head + "\n" + values + "\n}" + tail
 
 
+def quads_version(quads: Iterable[ox.Quad]) -> str:
+    """The data version of a set of quads (duplicates count once): :attr:`OxigraphStore.version`."""
+    digest = hashlib.sha256()
+    for line in sorted({str(q) for q in quads}):
+        digest.update(line.encode())
+    return digest.hexdigest()[:20]
+
+
 class OxigraphStore:
     """The embedded default store: an in-memory pyoxigraph store (fast SPARQL, low memory)."""
 
@@ -79,21 +88,28 @@ class OxigraphStore:
         self.raw = ox.Store()
         self.raw.bulk_extend(quads)
         self._version: str | None = None
+        self._length: int | None = None
+        self.path: Path | None = None  # the directory of an on-disk store (:meth:`on_disk`), else None
+
+    @classmethod
+    def on_disk(cls, path: Path, version: str, length: int) -> OxigraphStore:
+        """The on-disk (RocksDB) store in ``path``, opened read-only; its ``version`` and size as recorded."""
+        store = cls.__new__(cls)
+        store.raw = ox.Store.read_only(str(path))
+        store._version, store._length, store.path = version, length, path
+        return store
 
     @classmethod
     def from_graph(cls, graph: Graph) -> OxigraphStore:
         return cls(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
-        return len(self.raw)
+        return self._length if self._length is not None else len(self.raw)
 
     @property
     def version(self) -> str:
         if self._version is None:
-            digest = hashlib.sha256()
-            for line in sorted(str(q) for q in self.raw):
-                digest.update(line.encode())
-            self._version = digest.hexdigest()[:20]
+            self._version = quads_version(self.raw)
         return self._version
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:

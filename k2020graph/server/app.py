@@ -29,12 +29,14 @@ from ..loading import KnowledgeGraph
 from ..namespaces import DEFAULT_BASE
 from ..project import Project
 from ..queries import CannedQuery, load_catalogue
+from ..remote import Remote
 from ..store import OxigraphStore, RdflibStore, Store
 from . import api, linkeddata, querypage, sparql
 from .connections import BodyTimeout, Limits, guarded_protocol
 from .context import Context, Problem, Settings, check_public_url
 from .negotiation import HTML, JSON, negotiate
 from .pool import open_missing_standard_fds
+from .remote import RemoteServedStore
 from .texts import both, text
 
 __all__ = ["Settings", "create_app", "run"]
@@ -50,13 +52,17 @@ Read-only; SERVICE and LOAD are refused; each query has a timeout and a row cap.
 """
 
 
-def _oxigraph_store(kg_or_store: KnowledgeGraph | Store) -> tuple[OxigraphStore, KnowledgeGraph | None]:
+def _oxigraph_store(
+    kg_or_store: KnowledgeGraph | Store | RemoteServedStore,
+) -> tuple[OxigraphStore | RemoteServedStore, KnowledgeGraph | None]:
     if isinstance(kg_or_store, KnowledgeGraph):
         return kg_or_store.store, kg_or_store
     if isinstance(kg_or_store, OxigraphStore):
         return kg_or_store, None
     if isinstance(kg_or_store, RdflibStore):  # copied: the endpoint serialises straight from pyoxigraph
         return OxigraphStore.from_graph(kg_or_store.graph), None
+    if isinstance(kg_or_store, RemoteServedStore):  # serve --store URL
+        return kg_or_store, None
     raise TypeError(f"create_app needs a KnowledgeGraph or an in-memory store, not {type(kg_or_store).__name__}")
 
 
@@ -187,7 +193,7 @@ class HeadAsGet:
 
 
 def create_app(
-    kg_or_store: KnowledgeGraph | Store,
+    kg_or_store: KnowledgeGraph | Store | RemoteServedStore,
     settings: Settings | None = None,
     catalogue: dict[str, CannedQuery] | None = None,
 ) -> FastAPI:
@@ -287,8 +293,29 @@ def _logging() -> dict[str, Any]:
     }
 
 
-def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
-    """Load ``project`` and serve it with uvicorn until interrupted (``k2020graph serve``)."""
+def _on_disk_app(project: Project, store_dir: Path, settings: Settings) -> FastAPI:
+    """The application over the on-disk store in ``store_dir``, loaded from ``project`` first if it holds none."""
+    from ..ondisk import load_store_dir, open_store_dir, read_record
+
+    base = settings.base or DEFAULT_BASE
+    if read_record(store_dir) is None:
+        load_store_dir(KnowledgeGraph.load(project, base=base), store_dir)  # once; the parsed files are then dropped
+    return create_app(open_store_dir(store_dir, base), settings, catalogue=load_catalogue(project.query_files))
+
+
+def run(
+    project: Project,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    settings: Settings | None = None,
+    store_dir: Path | None = None,
+    store: Remote | None = None,
+) -> None:
+    """Load ``project`` and serve it with uvicorn until interrupted (``k2020graph serve``).
+
+    ``store_dir``: serve the on-disk store there (loaded from ``project`` first if it holds none).
+    ``store``: serve the graph published in that remote store (``k2020graph publish``); nothing is loaded.
+    """
     import uvicorn
 
     # Started with stdin, stdout or stderr closed, the server would hand those numbers to its own
@@ -304,12 +331,19 @@ def run(project: Project, host: str = "127.0.0.1", port: int = 8000, settings: S
         settings = dataclasses.replace(settings, public_url=check_public_url(f"http://{shown_host}:{port}/"))
     start = time.perf_counter()
     if settings.write_tokens:
+        if store is not None or store_dir is not None:
+            raise ValueError("writes need the data in memory, not --store or --store-dir")
         from .writes import prepare
 
         if prepare(project.root):
             sys.stderr.write("k2020graph: finished a write that a stop had interrupted (see the audit log)\n")
-    kg = KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE)
-    app = create_app(kg, settings)
+    if store is not None:
+        remote = RemoteServedStore(store, settings.timeout)
+        app = create_app(remote, settings, catalogue=load_catalogue(project.query_files))
+    elif store_dir is not None:
+        app = _on_disk_app(project, store_dir, settings)
+    else:
+        app = create_app(KnowledgeGraph.load(project, base=settings.base or DEFAULT_BASE), settings)
     ctx: Context = app.state.k2020
     cache = f"result cache {settings.cache_mb} MB" if settings.cache_mb else "no result cache"
     sys.stderr.write(

@@ -27,6 +27,7 @@ from .guard import Inspection, inspect
 from .limits import FRESH, Limits, NoSlot, OverLimit, Policy, Ticket, client_key, query_shape
 from .nesting import too_deep
 from .pool import QueryPool, QueryTimeout, WorkerLost
+from .remote import RemotePool, RemoteServedStore
 from .texts import both, text
 
 T = TypeVar("T")
@@ -162,11 +163,11 @@ def check_iri(value: str, param: str) -> str:
 @dataclass
 class Context:
     settings: Settings
-    store: OxigraphStore
+    store: OxigraphStore | RemoteServedStore
     base: str
     catalogue: dict[str, CannedQuery]
     kg: KnowledgeGraph | None = None
-    pool: QueryPool = field(init=False)
+    pool: QueryPool | RemotePool = field(init=False)
     answers: ResultCache = field(init=False)
     limits: Limits | None = field(init=False)
     memos: dict[str, BoundedLRU] = field(init=False, repr=False)
@@ -190,7 +191,12 @@ class Context:
         # Everything the server remembers per request input is in one of these, each bounded.
         self.memos = {name: BoundedLRU(int(s.memo_mb * _MB * share), entries) for name, (share, entries) in MEMO_SHARES.items()}
         self.memos["derived"] = BoundedLRU(DERIVED_MB * _MB, DERIVED_ENTRIES)
-        self.pool = QueryPool(self.store.raw, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
+        self.pool: QueryPool | RemotePool
+        if isinstance(self.store, RemoteServedStore):  # serve --store URL: queries go to the remote store
+            self.pool = RemotePool(self.store.raw, max_size=s.max_workers)
+        else:
+            source = self.store.path if self.store.path is not None else self.store.raw  # on disk: each worker opens it
+            self.pool = QueryPool(source, size=s.workers, max_size=s.max_workers, memory_mb=s.worker_memory_mb)
         policy = Policy(
             slots=self.pool.max_size,
             cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0,
@@ -227,6 +233,7 @@ class Context:
             self.answers.retire(version)
             for hook in self.swap_hooks:
                 hook()
+        assert isinstance(old_pool, QueryPool)  # writes are refused with --store/--store-dir (cli.cmd_serve)
         threading.Thread(target=old_pool.close_when_idle, args=(s.timeout + 5,), daemon=True).start()
 
     # -- small helpers --------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -263,13 +264,15 @@ def open_missing_standard_fds() -> None:
                 os.close(opened)
 
 
-def _worker_main(sock: socket.socket, store: ox.Store, memory_mb: int | None) -> None:
+def _worker_main(sock: socket.socket, store: ox.Store | Path, memory_mb: int | None) -> None:
     _set_pdeathsig()
     fd = sock.detach()
     if fd != _WORKER_FD:
         os.dup2(fd, _WORKER_FD)
         os.close(fd)
     _close_other_fds(_WORKER_FD)
+    if isinstance(store, Path):  # an on-disk store: opened here, read-only, before the sandbox forbids files
+        store = ox.Store.read_only(str(store))
     conn = socket.socket(fileno=_WORKER_FD)
     conn.setblocking(True)
     go = threading.Event()
@@ -324,7 +327,7 @@ def _reap(pid: int) -> int:
         time.sleep(0.005)
 
 
-def _zygote_main(ctl: socket.socket, store: ox.Store, memory_mb: int | None, stderr: tuple[int, int] | None) -> None:
+def _zygote_main(ctl: socket.socket, store: ox.Store | Path, memory_mb: int | None, stderr: tuple[int, int] | None) -> None:
     """Fork a worker on ``w``; on ``x`` + pid, reap that worker and answer its exit status."""
     _child_signals()
     _raise_fd_limit()
@@ -397,11 +400,14 @@ class _Worker:
 class QueryPool:
     """Worker processes over one pyoxigraph store; :meth:`run` answers one request with a timeout.
 
+    ``store`` is an in-memory store (shared with the workers by fork) or the directory of an on-disk
+    one, which each worker opens read-only itself (a RocksDB handle does not survive a fork).
+
     ``size`` workers are kept ready; up to ``max_size`` run at once. Usable from any event loop
     (TestClient starts a new one per request) and from several threads.
     """
 
-    def __init__(self, store: ox.Store, size: int = 2, max_size: int = 4, memory_mb: int | None = None) -> None:
+    def __init__(self, store: ox.Store | Path, size: int = 2, max_size: int = 4, memory_mb: int | None = None) -> None:
         self.store = store
         self.size = max(1, size)
         self.max_size = max(self.size, max_size)

@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -177,8 +178,9 @@ class Labeller:
         self._subjects = ctx.memos["subjects"]
 
     @property
-    def raw(self) -> ox.Store:
-        """The store served now (an accepted write replaces it)."""
+    def raw(self) -> Any:
+        """The store served now (an accepted write replaces it): a pyoxigraph store, or the remote store's
+        stand-in with the same ``query``/``quads_for_pattern`` (``serve --store``)."""
         return self.ctx.store.raw
 
     # -- names ---------------------------------------------------------------------------------------
