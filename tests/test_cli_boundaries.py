@@ -1,7 +1,10 @@
 """`k2020graph validate FILE` at its boundaries: exactly one violation exits 1; a warning alone exits 0.
 
-Each file's expected results are reasoned from shapes/k2020-shapes.ttl (noted beside each file), not taken
-from a run: the exact count and the exact set of (focus node, shape) must come out, nothing more.
+The file is validated in context (with the repository's data; issue 11), and the command reports the
+results that the file brings in. Each file's expected new results are reasoned from shapes/k2020-shapes.ttl
+(noted beside each file) and from what the repository already states (the source location
+src:seed-001-L18, plan:k2025 and strategy:k2025-4 exist there; the new resources do not), not taken from a
+run: the exact count and the exact set of (focus node, shape) must come out, nothing more.
 """
 
 from __future__ import annotations
@@ -32,58 +35,34 @@ PREFIXES = """@prefix dct: <http://purl.org/dc/terms/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 
-SOURCE = """
-src:seed-001 a k2:SourceDocument ;
-    dct:title "Kompetanseløft 2020, kapittel 5"@nb ;
-    dct:issued "2021-12-13"^^xsd:date ;
-    k2:fileName "001_85afa97b513bbd00.txt" .
-
-src:seed-001-L40-54 a k2:SourceLocation ;
-    dct:isPartOf src:seed-001 ;
-    k2:lineStart 40 ;
-    k2:lineEnd 54 .
-"""
-
-#: A declared source and one actor group without dct:source. k2sh:ActorGroupShape-source has sh:minCount 1
-#: (a Violation); its name is there (ActorGroupShape-name holds); the document and the location are complete
-#: and their IRI matches their lines; every IRI is typed and every k2: term is in the ontology. So: one result.
+#: One new actor group without dct:source. k2sh:ActorGroupShape-source has sh:minCount 1 (a Violation); its
+#: name is there (ActorGroupShape-name holds); its IRI is typed and every k2: term is in the ontology; no
+#: rule derives anything from an actor group without a name of a known kind. So: one new result.
 ONE_VIOLATION = (
     PREFIXES
-    + SOURCE
     + """
-actor:kommuner a k2:ActorGroup ;
-    skos:prefLabel "kommunene"@nb .
+actor:testgruppe-uten-kilde a k2:ActorGroup ;
+    skos:prefLabel "testgruppe uten kilde"@nb .
 """
 )
-ONE_VIOLATION_EXPECTED = {(ID + "actor/kommuner", K2SH + "ActorGroupShape-source", "Violation")}
+ONE_VIOLATION_EXPECTED = {(ID + "actor/testgruppe-uten-kilde", K2SH + "ActorGroupShape-source", "Violation")}
 
-#: A complete K2025 tiltak (label nb+en, number 1.2 within 1.1–4.99, IRI tiltak:k2025-1.2, plan:k2025, only an
-#: inferred strategy strategy:k2025-1 that matches the number, a source) with its plan and strategy, but no
+#: A new, complete K2025 tiltak (label nb+en, number 4.99 within 1.1–4.99, IRI tiltak:k2025-4.99, the
+#: repository's plan:k2025, only an inferred strategy strategy:k2025-4 that matches the number, a source) but no
 #: k2:Continuation into it: k2sh:K2025TiltakHasContinuation, held by k2sh:TiltakShape-k2025Continuation, warns.
-#: The K2020 rules need k2:inPlan plan:k2020 and do not apply. So: one Warning, no Violation.
+#: The K2020 rules need k2:inPlan plan:k2020 and do not apply. So: one new Warning, no Violation.
 ONE_WARNING = (
     PREFIXES
-    + SOURCE
     + """
-plan:k2025 a k2:Plan ;
-    rdfs:label "Kompetanseløft 2025"@nb ;
-    dct:source src:seed-001-L40-54 .
-
-strategy:k2025-1 a k2:Strategy ;
-    rdfs:label "Strategisk område 1"@nb ;
-    skos:notation "1" ;
+tiltak:k2025-4.99 a k2:Tiltak ;
+    rdfs:label "K2025-tiltak 4.99"@nb , "K2025 tiltak 4.99"@en ;
+    skos:notation "4.99" ;
     k2:inPlan plan:k2025 ;
-    dct:source src:seed-001-L40-54 .
-
-tiltak:k2025-1.2 a k2:Tiltak ;
-    rdfs:label "K2025-tiltak 1.2"@nb , "K2025 tiltak 1.2"@en ;
-    skos:notation "1.2" ;
-    k2:inPlan plan:k2025 ;
-    k2:inferredStrategy strategy:k2025-1 ;
-    dct:source src:seed-001-L40-54 .
+    k2:inferredStrategy strategy:k2025-4 ;
+    dct:source src:seed-001-L18 .
 """
 )
-ONE_WARNING_EXPECTED = {(ID + "tiltak/k2025-1.2", K2SH + "TiltakShape-k2025Continuation", "Warning")}
+ONE_WARNING_EXPECTED = {(ID + "tiltak/k2025-4.99", K2SH + "TiltakShape-k2025Continuation", "Warning")}
 
 #: The file of tests/test_cli.py's violation test: a bare K2020 tiltak. It lacks skos:notation, k2:inPlan and
 #: dct:source (three sh:minCount 1 Violations) and rdfs:label (sh:minCount 1, an Info). Without k2:inPlan no
@@ -132,8 +111,11 @@ def test_exactly_one_violation_exits_1_and_reports_exactly_it(tmp_path: Path) ->
 def test_exactly_one_violation_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--root", str(ROOT), "--lang", "en", str(write(tmp_path, ONE_VIOLATION))]) == 1
     text = capsys.readouterr().out
-    assert text.rstrip("\n").splitlines()[-1] == "The graph does not conform: 1 violation, 0 warning, 0 info."
-    assert text.count("[violation]") == 1 and "actor:kommuner" in text
+    assert (
+        text.rstrip("\n").splitlines()[-1]
+        == "The graph with the change does not conform: new results: 1 violation, 0 warning, 0 info."
+    )
+    assert text.count("[violation]") == 1 and "actor:testgruppe-uten-kilde" in text
 
 
 def test_one_warning_and_no_violation_exits_0(tmp_path: Path) -> None:

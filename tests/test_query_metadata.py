@@ -51,4 +51,7 @@ def test_a_boolean_parameter_reads_yes_and_no_in_both_languages(raw: str, value:
 def test_a_boolean_parameter_refuses_anything_else() -> None:
     with pytest.raises(QueryError) as info:
         Parameter("flag", "boolean", None, {}).bind("kanskje")
-    assert str(info.value) == "parameter 'flag': 'kanskje' is not a boolean (true/false)"
+    assert str(info.value) == (
+        "parameter 'flag': 'kanskje' is not a boolean (true/false) / "
+        "parameteret 'flag': 'kanskje' er ikke en sannhetsverdi (true/false)"
+    )

@@ -106,6 +106,8 @@ REQUIRED = {
 
 #: The property shapes that allow one value at most (sh:maxCount 1), pinned likewise.
 SINGLE = {
+    "DirectLayerShape-continuationStatus",
+    "DirectLayerShape-started",
     "ChangeEventShape-date",
     "ContinuationShape-fromTiltak",
     "ContinuationShape-position",

@@ -149,6 +149,7 @@ def _result_json(r: ValidationResult, validation: ValidationReport, lang: str, s
         "value": s(r.value),
         "source_shape": s(r.source_shape),
         "constraint": s(r.constraint),
+        "source_constraint": s(r.source_constraint),
         "message": r.message(lang),
         "messages": r.messages,
     }
