@@ -228,12 +228,26 @@ def _ordered(objects: list[ox.Triple], old: list[ox.Triple]) -> list[ox.Triple]:
     return sorted(objects, key=lambda t: (pos.get(t, len(pos)), str(t.predicate), str(t.object)))
 
 
+#: What can hold a "prefix:" that is no prefixed name: long and short strings, IRIs, comments (leftmost wins,
+#: so a '#' inside an IRI or a string is not a comment, and a quote inside a comment opens no string).
+_NOT_CODE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\s]*>"
+    r"|#[^\n]*"
+)
+
+
 def _prefix_block(text: str, used: set[str], known: Mapping[str, str]) -> str:
-    """``text`` with its prefix block declaring exactly the prefixes its statements use, sorted."""
+    """``text`` with its prefix block declaring the prefixes its statements use and those it declared, sorted."""
     lines = text.split("\n")
     decl_lines = [i for i, line in enumerate(lines) if _PREFIX_LINE.match(line)]
-    body = "\n".join(line for line in lines if not _PREFIX_LINE.match(line))
-    wanted = {p for p in known if re.search(rf"(?<![\w-]){re.escape(p)}:", body)}
+    body = _NOT_CODE.sub(" ", "\n".join(line for line in lines if not _PREFIX_LINE.match(line)))
+    declared = {m.group(1) for line in lines if (m := re.match(r"@prefix\s+([\w-]*):", line))}
+    # the prefixes the statements use (not words in strings, IRIs or comments), and those declared already
+    wanted = {p for p in known if p in declared or re.search(rf"(?<![\w-]){re.escape(p)}:", body)}
     block = [f"@prefix {p}: <{known[p]}> ." for p in sorted(wanted)]
     if decl_lines:
         first = decl_lines[0]
