@@ -520,15 +520,20 @@ def port_number(raw: str) -> int:
     return port
 
 
-def timeout_seconds(raw: str) -> float:
-    """A finite number of seconds, above 0 and at most a day."""
+def _seconds(raw: str, most: float, what_en: str, what_nb: str) -> float:
+    """``raw`` as a finite number of seconds above 0 and at most ``most``; else the parser's one-line error."""
     value = _number(raw, float, "a number of seconds", "et antall sekunder")
-    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+    if not (math.isfinite(value) and 0 < value <= most):
         raise argparse.ArgumentTypeError(
-            f"the timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {raw} / "
-            f"tidsavbruddet må være over 0 og høyst {MAX_TIMEOUT:g} sekunder, ikke {raw}"
+            f"{what_en} must be more than 0 and at most {most:g} seconds, not {raw} / "
+            f"{what_nb} må være over 0 og høyst {most:g} sekunder, ikke {raw}"
         )
     return value
+
+
+def timeout_seconds(raw: str) -> float:
+    """A finite number of seconds, above 0 and at most a day."""
+    return _seconds(raw, MAX_TIMEOUT, "the timeout", "tidsavbruddet")
 
 
 def cache_megabytes(raw: str) -> int:
@@ -552,23 +557,12 @@ def parallel_queries(raw: str) -> int:
 
 def budget_seconds(raw: str) -> float:
     """Query-seconds per client per minute: a finite number above 0."""
-    value = _number(raw, float, "a number of seconds", "et antall sekunder")
-    if not (math.isfinite(value) and 0 < value <= 86_400):
-        raise argparse.ArgumentTypeError(
-            f"the budget must be more than 0 and at most 86400 seconds, not {raw} / "
-            f"budsjettet må være over 0 og høyst 86400 sekunder, ikke {raw}"
-        )
-    return value
+    return _seconds(raw, 86_400, "the budget", "budsjettet")
 
 
 def limit_seconds(raw: str) -> float:
     """A client's time for a request's head or body, or a connection's idle time: above 0, at most an hour."""
-    value = _number(raw, float, "a number of seconds", "et antall sekunder")
-    if not (math.isfinite(value) and 0 < value <= 3600):
-        raise argparse.ArgumentTypeError(
-            f"give more than 0 and at most 3600 seconds, not {raw} / oppgi over 0 og høyst 3600 sekunder, ikke {raw}"
-        )
-    return value
+    return _seconds(raw, 3600, "the time", "tiden")
 
 
 def connection_count(raw: str) -> int:
