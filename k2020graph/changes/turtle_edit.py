@@ -241,13 +241,19 @@ _NOT_CODE = re.compile(
 
 
 def _prefix_block(text: str, used: set[str], known: Mapping[str, str]) -> str:
-    """``text`` with its prefix block declaring the prefixes its statements use and those it declared, sorted."""
+    """``text`` with its prefix block declaring the prefixes it uses, sorted."""
     lines = text.split("\n")
     decl_lines = [i for i, line in enumerate(lines) if _PREFIX_LINE.match(line)]
-    body = _NOT_CODE.sub(" ", "\n".join(line for line in lines if not _PREFIX_LINE.match(line)))
+    text_body = "\n".join(line for line in lines if not _PREFIX_LINE.match(line))
+    code_body = _NOT_CODE.sub(" ", text_body)
     declared = {m.group(1) for line in lines if (m := re.match(r"@prefix\s+([\w-]*):", line))}
-    # the prefixes the statements use (not words in strings, IRIs or comments), and those declared already
-    wanted = {p for p in known if p in declared or re.search(rf"(?<![\w-]){re.escape(p)}:", body)}
+
+    def named(p: str, body: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(p)}:", body) is not None
+
+    # the prefixes the statements use (not words in strings, IRIs or comments), and a declared one while
+    # the text still names it anywhere (as the house-form check counts use): no change, no other block
+    wanted = {p for p in known if named(p, code_body) or (p in declared and named(p, text_body))}
     block = [f"@prefix {p}: <{known[p]}> ." for p in sorted(wanted)]
     if decl_lines:
         first = decl_lines[0]
