@@ -26,6 +26,12 @@ FIGURE = Namespace(ID + "figure/")
 SRC = Namespace(ID + "source/")
 CONCEPT = Namespace(ID + "concept/")
 EVENT = Namespace(ID + "event/")
+CUBE = Namespace(ID + "cube/")
+
+#: W3C RDF Data Cube and the SDMX components it reuses (statistics tables of seed 002).
+QB = Namespace("http://purl.org/linked-data/cube#")
+SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
+SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
 
 #: Prefix -> namespace, in the order they are bound and written.
 PREFIXES: dict[str, Namespace] = {
@@ -44,14 +50,18 @@ PREFIXES: dict[str, Namespace] = {
     "src": SRC,
     "concept": CONCEPT,
     "event": EVENT,
+    "cube": CUBE,
     "dct": Namespace(str(DCTERMS)),
     "foaf": Namespace(str(FOAF)),
     "org": Namespace(str(ORG)),
     "owl": Namespace(str(OWL)),
     "prov": Namespace(str(PROV)),
+    "qb": QB,
     "rdf": Namespace(str(RDF)),
     "rdfs": Namespace(str(RDFS)),
     "schema": Namespace(str(SDO)),
+    "sdmx-attribute": SDMX_ATTRIBUTE,
+    "sdmx-measure": SDMX_MEASURE,
     "sh": Namespace(str(SH)),
     "skos": Namespace(str(SKOS)),
     "xsd": Namespace(str(XSD)),

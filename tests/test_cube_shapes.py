@@ -1,0 +1,151 @@
+"""The Data Cube shapes (shapes/cube-shapes.ttl): every rule fires on its fail fixture and stays quiet on its pass.
+
+Fixtures live in ``tests/shapes/cube/`` in the form of ``tests/shapes/`` (``# expect-shape:``,
+``# expect-severity:``); they are validated against shapes/cube-shapes.ttl with the ontology mixed in, as
+the project validates. (tests/test_shapes.py reads shapes/k2020-shapes.ttl alone and the fixtures directly
+in tests/shapes/, so the cube's fixtures stand in a directory of their own.) The real data against all
+shapes: tests/test_data.py and tests/test_transcription.py (its expected warnings).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from k2020graph.namespaces import K2SH, QB
+
+ROOT = Path(__file__).resolve().parent.parent
+SHAPES_FILE = ROOT / "shapes" / "cube-shapes.ttl"
+ONTOLOGY_FILE = ROOT / "ontology" / "k2020.ttl"
+FIXTURES = sorted((ROOT / "tests" / "shapes" / "cube").glob("*.ttl"))
+FAIL = [p for p in FIXTURES if p.name.endswith(".fail.ttl")]
+PASS = [p for p in FIXTURES if p.name.endswith(".pass.ttl")]
+
+#: The integrity constraints of the recommendation that are not shapes, with the reason (also in the
+#: shapes file's header). A DSD that starts using what one of them checks needs it added first.
+NOT_IMPLEMENTED = {
+    "IC-7": "slice keys: the data has no qb:Slice",
+    "IC-8": "slice keys consistent with DSD: no slices",
+    "IC-9": "unique slice structure: no slices",
+    "IC-10": "slice dimensions complete: no slices",
+    "IC-15": "measure dimension consistent: no qb:measureType",
+    "IC-16": "single measure on measure dimension observation: no qb:measureType",
+    "IC-17": "all measures present in measures dimension cube: no qb:measureType",
+    "IC-18": "consistent data set links: only for slices",
+    "IC-20": "codes from hierarchy: no qb:HierarchicalCodeList",
+    "IC-21": "codes from hierarchy (inverse): no qb:HierarchicalCodeList",
+}
+IMPLEMENTED = ("IC01", "IC02", "IC03", "IC04", "IC05", "IC06", "IC11", "IC12", "IC13", "IC14", "IC19")
+
+
+@functools.cache
+def shapes() -> Graph:
+    return Graph().parse(SHAPES_FILE, format="turtle")
+
+
+@functools.cache
+def ontology() -> Graph:
+    return Graph().parse(ONTOLOGY_FILE, format="turtle")
+
+
+SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@functools.cache
+def results(path: Path) -> tuple[tuple[object, object, str, object], ...]:
+    """(source shape, source constraint, severity, focus) of each result, as the project validates."""
+    import pyshacl
+
+    data = Graph().parse(path, format="turtle")
+    data += ontology()  # as k2020graph.validation.validate_graphs does: the ontology mixed into the data
+    _conforms, report, _text = pyshacl.validate(
+        data,
+        shacl_graph=shapes(),
+        advanced=True,
+        inference="none",
+        allow_warnings=True,
+    )
+    assert isinstance(report, Graph)
+    return tuple(
+        (
+            report.value(r, SH.sourceShape),
+            report.value(r, SH.sourceConstraint),
+            SEVERITY.get(report.value(r, SH.resultSeverity), "?"),  # type: ignore[call-overload]
+            report.value(r, SH.focusNode),
+        )
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    )
+
+
+def expectations(path: Path) -> tuple[URIRef, str]:
+    head = path.read_text(encoding="utf-8")[:2000]
+    shape = re.search(r"^# expect-shape: k2sh:(\S+)\s*$", head, re.M)
+    severity = re.search(r"^# expect-severity: (Violation|Warning|Info)\s*$", head, re.M)
+    assert shape and severity, f"{path.name} lacks its '# expect-shape:' / '# expect-severity:' comments"
+    return K2SH[shape.group(1)], severity.group(1)
+
+
+def comes_from(result: tuple, node: URIRef) -> bool:
+    shape, constraint, _sev, _focus = result
+    return node in (shape, constraint) or (shape is not None and str(shape) == f"{node}Shape")
+
+
+def test_fixtures_were_collected() -> None:
+    assert len(FAIL) >= len(IMPLEMENTED) + 1 and len(PASS) == len(FAIL)
+    assert {p.name.removesuffix(".fail.ttl") for p in FAIL} == {p.name.removesuffix(".pass.ttl") for p in PASS}
+
+
+@pytest.mark.parametrize("path", FAIL, ids=lambda p: p.name)
+def test_fail_fixture_fires_its_rule(path: Path) -> None:
+    expected, severity = expectations(path)
+    got = results(path)
+    hits = [r for r in got if comes_from(r, expected)]
+    assert hits, f"{path.name}: {expected} did not fire; results: {got}"
+    assert all(r[2] == severity for r in hits), f"{path.name}: wrong severity: {hits}"
+    others = [r for r in got if not comes_from(r, expected)]
+    assert not others, f"{path.name}: other rules fired too: {others}"
+
+
+@pytest.mark.parametrize("path", PASS, ids=lambda p: p.name)
+def test_pass_fixture_is_clean(path: Path) -> None:
+    assert not results(path), f"{path.name}: {results(path)}"
+
+
+def test_every_constraint_has_fixtures_and_each_ic_is_done_or_explained() -> None:
+    g = shapes()
+    constraints = {c for c in g.subjects(RDF.type, SH.SPARQLConstraint) if isinstance(c, URIRef)}
+    fixtures = {expectations(p)[0] for p in FAIL}
+    assert constraints == fixtures, f"without fixture: {constraints - fixtures}; fixtures of no rule: {fixtures - constraints}"
+    done = {str(c).rsplit("#", 1)[1].removeprefix("Cube") for c in constraints}
+    assert set(IMPLEMENTED) <= done
+    all_ics = {f"IC-{n}" for n in range(1, 22)}
+    accounted = {f"IC-{int(k[2:])}" for k in IMPLEMENTED} | set(NOT_IMPLEMENTED)
+    assert accounted == all_ics, sorted(all_ics - accounted)
+
+
+def test_every_shape_has_messages_severity_and_labels() -> None:
+    g = shapes()
+    nodes = set(g.subjects(RDF.type, SH.NodeShape)) | set(g.subjects(RDF.type, SH.SPARQLConstraint))
+    assert len(nodes) >= 24
+    for n in nodes:
+        for prop in (SH.message, RDFS_LABEL):
+            langs = {o.language for o in g.objects(n, prop) if isinstance(o, Literal)}
+            assert {"nb", "en"} <= langs, f"{n} lacks {prop} in nb or en"
+        assert g.value(n, SH.severity) in (SH.Violation, SH.Warning, SH.Info), f"{n} has no explicit severity"
+    for shape in g.subjects(RDF.type, SH.NodeShape):
+        (constraint,) = list(g.objects(shape, SH.sparql))
+        assert g.value(shape, SH.severity) == g.value(constraint, SH.severity), f"{shape}: severity differs from its constraint"
+
+
+def test_targets_are_data_cube_classes() -> None:
+    g = shapes()
+    targets = set(g.objects(None, SH.targetClass))
+    assert targets <= {QB.Observation, QB.DataSet, QB.DataStructureDefinition, QB.DimensionProperty, QB.ComponentSpecification}
+
+
+RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
