@@ -510,14 +510,19 @@ def _number(raw: str, kind: type[int] | type[float], en: str, nb: str) -> float:
     return kind(raw)
 
 
+def _whole(raw: str, low: int, high: int, what_en: str, what_nb: str) -> int:
+    """``raw`` as a whole number in [low, high]; else the parser's one-line error naming the range."""
+    value = int(_number(raw, int, f"a whole number ({what_en}, {low}–{high})", f"et heltall ({what_nb}, {low}–{high})"))
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            f"{what_en} must be {low}–{high}, not {value} / {what_nb} må være {low}–{high}, ikke {value}"
+        )
+    return value
+
+
 def port_number(raw: str) -> int:
     """A TCP port, 1–65535."""
-    port = int(_number(raw, int, "a port number", "et portnummer"))
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"{port} is not a TCP port number (1–65535) / {port} er ikke et TCP-portnummer (1–65535)"
-        )
-    return port
+    return _whole(raw, 1, 65535, "the TCP port", "TCP-porten")
 
 
 def _seconds(raw: str, most: float, what_en: str, what_nb: str) -> float:
@@ -538,21 +543,12 @@ def timeout_seconds(raw: str) -> float:
 
 def cache_megabytes(raw: str) -> int:
     """0 (no cache) up to :data:`MAX_CACHE_MB`."""
-    value = int(_number(raw, int, "a number of megabytes", "et antall megabyte"))
-    if not 0 <= value <= MAX_CACHE_MB:
-        raise argparse.ArgumentTypeError(
-            f"the cache takes 0 (none) to {MAX_CACHE_MB} MB, not {value} / "
-            f"hurtigbufferet tar 0 (ingen) til {MAX_CACHE_MB} MB, ikke {value}"
-        )
-    return value
+    return _whole(raw, 0, MAX_CACHE_MB, "the cache size in MB (0: none)", "hurtigbufferet i MB (0: ingen)")
 
 
 def parallel_queries(raw: str) -> int:
     """Queries one client may have running or waiting at once: 1–1000."""
-    value = int(_number(raw, int, "a number of queries", "et antall spørringer"))
-    if not 1 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"give 1–1000 queries, not {value} / oppgi 1–1000 spørringer, ikke {value}")
-    return value
+    return _whole(raw, 1, 1000, "the number of queries", "antall spørringer")
 
 
 def budget_seconds(raw: str) -> float:
@@ -567,10 +563,7 @@ def limit_seconds(raw: str) -> float:
 
 def connection_count(raw: str) -> int:
     """Open connections at most: 1–1 000 000."""
-    value = int(_number(raw, int, "a number of connections", "et antall forbindelser"))
-    if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"give 1–1000000 connections, not {value} / oppgi 1–1000000 forbindelser, ikke {value}")
-    return value
+    return _whole(raw, 1, 1_000_000, "the number of connections", "antall forbindelser")
 
 
 def ip_address(raw: str) -> str:
