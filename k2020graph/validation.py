@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -358,56 +358,95 @@ TEXT = {
 }
 
 
-def format_text(report: ValidationReport, lang: str = "nb") -> str:
-    """Results grouped by focus node, with labels and the shape's message in ``lang``."""
+#: Severity names by count: (one, several) per language ("1 advarsel", "3 advarsler").
+SEVERITY_WORDS = {
+    "nb": {"Violation": ("brudd", "brudd"), "Warning": ("advarsel", "advarsler"), "Info": ("info", "info")},
+    "en": {"Violation": ("violation", "violations"), "Warning": ("warning", "warnings"), "Info": ("info", "info")},
+}
+
+
+def count_phrase(results: Sequence[ValidationResult], lang: str = "nb") -> str:
+    """ "1 brudd, 3 advarsler, 0 info": how many results of each severity, in ``lang``, plural forms right."""
+    words = SEVERITY_WORDS[lang]
+    parts = []
+    for severity in ("Violation", "Warning", "Info"):
+        n = sum(1 for r in results if r.severity == severity)
+        parts.append(f"{n} {words[severity][0 if n == 1 else 1]}")
+    return ", ".join(parts)
+
+
+def result_lines(
+    results: Sequence[ValidationResult],
+    report: ValidationReport,
+    lang: str = "nb",
+    show: Callable[[Node], str] | None = None,
+    note: Callable[[ValidationResult], str] = lambda r: "",
+) -> list[str]:
+    """Results grouped by focus node, each with the shape's message in ``lang``, its path, value and shape
+    (written by ``show``; IRIs as prefixed names by default), and a blank line after each focus node.
+    ``note`` adds a remark in brackets after a result's severity (the change report's "reworded")."""
     t = TEXT[lang]
-    g = report.report_graph
+    if show is None:
+
+        def show(n: Node) -> str:
+            return _short(n, report.report_graph)
+
     by_focus: dict[Node, list[ValidationResult]] = defaultdict(list)
-    for r in report.results:
+    for r in results:
         by_focus[r.focus].append(r)
     lines = []
-    for focus, results in by_focus.items():
+    for focus, group in by_focus.items():
         label = report.label(focus, lang)
-        lines.append(f"{_short(focus, g)}" + (f"  «{label}»" if label else ""))
-        for r in results:
-            lines.append(f"  [{t[r.severity]}] {r.message(lang)}")
+        lines.append(show(focus) + (f"  «{label}»" if label else ""))
+        for r in group:
+            extra = note(r)
+            lines.append(f"  [{t[r.severity]}]{' (' + extra + ')' if extra else ''} {r.message(lang)}")
             details = []
             if r.path is not None:
-                details.append(f"{t['path']}: {_short(r.path, g)}")
+                details.append(f"{t['path']}: {show(r.path)}")
             if r.value is not None:
-                details.append(f"{t['value']}: {_short(r.value, g)}")
+                details.append(f"{t['value']}: {show(r.value)}")
             if r.source_shape is not None:
-                details.append(f"{t['shape']}: {_short(r.source_shape, g)}")
+                details.append(f"{t['shape']}: {show(r.source_shape)}")
             if details:
                 lines.append("      " + "; ".join(details))
         lines.append("")
-    counts = ", ".join(f"{report.count(s)} {t[s]}" for s in ("Violation", "Warning", "Info"))
-    lines.append(f"{t['ok'] if report.conforms else t['bad']}: {counts}.")
+    return lines
+
+
+def result_json(r: ValidationResult, report: ValidationReport, lang: str = "nb") -> dict[str, object]:
+    """One result as JSON-ready data (IRIs and literals as strings; the message in ``lang`` and in all)."""
+
+    def s(n: Node | None) -> str | None:
+        return None if n is None else str(n)
+
+    return {
+        "focus": s(r.focus),
+        "focus_label": report.label(r.focus, lang) or None,
+        "severity": r.severity,
+        "path": s(r.path),
+        "value": s(r.value),
+        "source_shape": s(r.source_shape),
+        "constraint": s(r.constraint),
+        "source_constraint": s(r.source_constraint),
+        "message": r.message(lang),
+        "messages": r.messages,
+    }
+
+
+def format_text(report: ValidationReport, lang: str = "nb") -> str:
+    """Results grouped by focus node, with labels and the shape's message in ``lang``."""
+    t = TEXT[lang]
+    lines = result_lines(report.results, report, lang)
+    lines.append(f"{t['ok'] if report.conforms else t['bad']}: {count_phrase(report.results, lang)}.")
     return "\n".join(lines) + "\n"
 
 
 def format_json(report: ValidationReport, lang: str = "nb") -> str:
-    def s(n: Node | None) -> str | None:
-        return None if n is None else str(n)
-
     payload = {
         "conforms": report.conforms,
         "counts": {sev: report.count(sev) for sev in ("Violation", "Warning", "Info")},
-        "results": [
-            {
-                "focus": s(r.focus),
-                "focus_label": report.label(r.focus, lang) or None,
-                "severity": r.severity,
-                "path": s(r.path),
-                "value": s(r.value),
-                "source_shape": s(r.source_shape),
-                "constraint": s(r.constraint),
-                "source_constraint": s(r.source_constraint),
-                "message": r.message(lang),
-                "messages": r.messages,
-            }
-            for r in report.results
-        ],
+        "results": [result_json(r, report, lang) for r in report.results],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 

@@ -113,7 +113,7 @@ def test_exactly_one_violation_as_text(tmp_path: Path, capsys: pytest.CaptureFix
     text = capsys.readouterr().out
     assert (
         text.rstrip("\n").splitlines()[-1]
-        == "The graph with the change does not conform: new results: 1 violation, 0 warning, 0 info."
+        == "The graph with the change does not conform: new results: 1 violation, 0 warnings, 0 info."
     )
     assert text.count("[violation]") == 1 and "actor:testgruppe-uten-kilde" in text
 

@@ -48,7 +48,7 @@ def test_a_one_line_note_passes(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     assert "data/turtle/my-change.ttl added" in out.stdout and "Triples: 1 added, 0 removed." in out.stdout
     assert "The change brings in no new results." in out.stdout
-    assert out.stdout.rstrip().endswith("The change conforms: new results: 0 violation, 0 warning, 0 info.")
+    assert out.stdout.rstrip().endswith("The change conforms: new results: 0 violations, 0 warnings, 0 info.")
 
 
 def test_the_repositorys_own_file_passes_with_nothing_new() -> None:
@@ -85,12 +85,15 @@ def test_a_broken_rule_is_exactly_one_new_result(broken: changes.ChangeReport) -
 def test_every_format_says_which_results_are_new(broken: changes.ChangeReport) -> None:
     text = FORMATTERS["text"](broken, "en", False)
     assert "New results (the change brings them in):\ntiltak:k2020-1.1" in text
-    assert "The graph with the change does not conform: new results: 1 violation, 0 warning, 0 info." in text
+    assert "The graph with the change does not conform: new results: 1 violation, 0 warnings, 0 info." in text
     existing = len(broken.existing)
-    assert f"Already in the data before the change: 0 violation, {existing} warning, 0 info (--all lists them)." in text
+    assert (
+        f"Already in the data before the change: 0 violations, {existing} warning{'' if existing == 1 else 's'}, 0 info (--all lists them)."
+        in text
+    )
     nb = FORMATTERS["text"](broken, "nb", True)
     assert "Nye resultater (endringen fører dem inn):" in nb and "Allerede i dataene før endringen:\n" in nb
-    assert "Grafen med endringen er ikke gyldig: nye resultater: 1 brudd, 0 advarsel, 0 info." in nb
+    assert "Grafen med endringen er ikke gyldig: nye resultater: 1 brudd, 0 advarsler, 0 info." in nb
 
     payload = json.loads(FORMATTERS["json"](broken, "en", False))
     assert payload["conforms"] is False and payload["new_counts"]["Violation"] == 1

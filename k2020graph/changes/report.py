@@ -14,7 +14,7 @@ from rdflib.namespace import RDF, SH, XSD, NamespaceManager
 from rdflib.term import Node
 
 from ..namespaces import K2SH, bind_prefixes
-from ..validation import ValidationReport, ValidationResult
+from ..validation import ValidationReport, ValidationResult, count_phrase, result_json, result_lines
 from .change import ChangeReport, ResultKey, result_key
 from .texts import text
 
@@ -49,7 +49,7 @@ def show(node: Node | None, graphs: Sequence[Graph], names: NamespaceManager | N
 
 
 def _counts(results: Sequence[ValidationResult], lang: str) -> str:
-    return ", ".join(f"{sum(1 for r in results if r.severity == s)} {text(s, lang)}" for s in SEVERITY_ORDER)
+    return count_phrase(results, lang)
 
 
 def _files_line(report: ChangeReport, lang: str) -> str:
@@ -76,27 +76,7 @@ def _block(
     note: Callable[[ValidationResult], str] = lambda r: "",
 ) -> list[str]:
     names = bind_prefixes(Graph()).namespace_manager
-    by_focus: dict[Node, list[ValidationResult]] = defaultdict(list)
-    for r in results:
-        by_focus[r.focus].append(r)
-    lines = []
-    for focus, group in by_focus.items():
-        label = validation.label(focus, lang)
-        lines.append(show(focus, graphs, names) + (f"  «{label}»" if label else ""))
-        for r in group:
-            extra = note(r)
-            lines.append(f"  [{text(r.severity, lang)}]{' (' + extra + ')' if extra else ''} {r.message(lang)}")
-            details = []
-            if r.path is not None:
-                details.append(f"{text('path', lang)}: {show(r.path, graphs, names)}")
-            if r.value is not None:
-                details.append(f"{text('value', lang)}: {show(r.value, graphs, names)}")
-            if r.source_shape is not None:
-                details.append(f"{text('shape', lang)}: {show(r.source_shape, graphs, names)}")
-            if details:
-                lines.append("      " + "; ".join(details))
-        lines.append("")
-    return lines
+    return result_lines(results, validation, lang, show=lambda n: show(n, graphs, names), note=note)
 
 
 def _graphs(report: ChangeReport, side: str) -> list[Graph]:
@@ -136,23 +116,7 @@ def format_text(report: ChangeReport, lang: str = "nb", everything: bool = False
 
 
 def _result_json(r: ValidationResult, validation: ValidationReport, lang: str, status: str) -> dict[str, object]:
-    def s(n: Node | None) -> str | None:
-        return None if n is None else str(n)
-
-    return {
-        "status": status,
-        "new": status == "new",
-        "focus": s(r.focus),
-        "focus_label": validation.label(r.focus, lang) or None,
-        "severity": r.severity,
-        "path": s(r.path),
-        "value": s(r.value),
-        "source_shape": s(r.source_shape),
-        "constraint": s(r.constraint),
-        "source_constraint": s(r.source_constraint),
-        "message": r.message(lang),
-        "messages": r.messages,
-    }
+    return {"status": status, "new": status == "new", **result_json(r, validation, lang)}
 
 
 def format_json(report: ChangeReport, lang: str = "nb", everything: bool = False) -> str:
