@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-LANGS = ("nb", "en")
+from ..texts import LANGS, lookup
+
+__all__ = ["LANGS", "TEXTS", "text"]
 
 TEXTS: dict[str, dict[str, str]] = {
     # validation of a change
@@ -53,6 +55,5 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def text(key: str, lang: str, **values: object) -> str:
-    """The text ``key`` in ``lang`` (bokmål when the language is not known), with ``values`` filled in."""
-    entry = TEXTS[key]
-    return entry.get(lang, entry["nb"]).format(**values)
+    """The text ``key`` in ``lang`` (English when the language is not known), with ``values`` filled in."""
+    return lookup(TEXTS, key, lang, **values)

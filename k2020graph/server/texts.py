@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..texts import LANGS, both_languages, lookup
 from .write_texts import WRITE_TEXTS
 
-LANGS = ("nb", "en")
+__all__ = ["EXTERNAL_LABELS", "LANGS", "TEXTS", "Translator", "both", "text", "translator"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "site_title": {"nb": "Kompetanseløft 2020 – kunnskapsgraf", "en": "Kompetanseløft 2020 – knowledge graph"},
@@ -278,14 +279,12 @@ TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`
 
 
 def text(key: str, lang: str, **values: object) -> str:
-    entry = TEXTS[key]
-    template = entry.get(lang) or entry["en"]
-    return template.format(**values) if values else template
+    return lookup(TEXTS, key, lang, **values)
 
 
 def both(key: str, **values: object) -> str:
     """A message in both languages, for the endpoint and the API (which cannot know the reader's)."""
-    return f"{text(key, 'en', **values)} / {text(key, 'nb', **values)}"
+    return both_languages(TEXTS, key, **values)
 
 
 class Translator:
