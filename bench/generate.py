@@ -32,7 +32,7 @@ from k2020graph.namespaces import PREFIXES
 
 REPO = Path(__file__).resolve().parent.parent
 #: Bump when the shape of the generated graph changes, so that cached roots are rebuilt.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 STAMP = "GENERATED.json"
 DATA_FILE = "data/turtle/synthetic.ttl"
 
@@ -144,6 +144,8 @@ CONCEPTS = {
         ("graduates", "Antall uteksaminerte", "Number of graduates"),
         ("recipients", "Antall mottakere", "Number of recipients"),
     ],
+    "year": [(str(y), str(y), str(y)) for y in range(2014, 2021)],
+    "county": [(f"fylke-{n:02d}", f"Fylke {n}", f"County {n}") for n in range(1, 19)],
     "unit": [
         ("nok", "Norske kroner", "Norwegian kroner"),
         ("municipalities", "Kommuner", "Municipalities"),
@@ -759,11 +761,73 @@ class Generator:
                 if rng.random() < 0.15:
                     g.add(fig, "dct:source", self.location("seed-002", 1))
 
+    def cube_structure(self) -> None:
+        """The Data Cube structure of the status report's county tables (as in cube-seed-002-structure.ttl)."""
+        g = self.g
+        g.add("sdmx-measure:obsValue", "rdf:type", "qb:MeasureProperty")
+        g.add("sdmx-attribute:unitMeasure", "rdf:type", "qb:AttributeProperty")
+        for name, dimension, order in (
+            ("ref-year", "k2:refYear", 1),
+            ("county", "k2:county", 2),
+            ("statistic", "k2:statistic", 3),
+        ):
+            c = f"cube:component-{name}"
+            g.add(c, "rdf:type", "qb:ComponentSpecification")
+            g.add(c, "qb:dimension", dimension)
+            g.add(c, "qb:order", ox.Literal(order))
+            g.add("cube:structure-county", "qb:component", c)
+        g.add("cube:component-value", "rdf:type", "qb:ComponentSpecification")
+        g.add("cube:component-value", "qb:measure", "sdmx-measure:obsValue")
+        g.add("cube:component-unit", "rdf:type", "qb:ComponentSpecification")
+        g.add("cube:component-unit", "qb:attribute", "sdmx-attribute:unitMeasure")
+        g.add("cube:component-unit", "qb:componentAttachment", "qb:Observation")
+        g.add("cube:component-unit", "qb:componentRequired", ox.Literal(True))
+        for c in ("value", "unit"):
+            g.add("cube:structure-county", "qb:component", f"cube:component-{c}")
+        g.add("cube:structure-county", "rdf:type", "qb:DataStructureDefinition")
+        g.add("cube:structure-county", "rdfs:label", nb("år × fylke × størrelse"))
+        g.add("cube:structure-county", "rdfs:label", en("year × county × statistic"))
+
+    def cube_table(self, number: int, about: str) -> None:
+        """Statistics table ``number`` of seed 002: a county breakdown of one or two statistics for one or two
+        years, one observation per cell; table 1's first cell has the IRI that the canned query takes by default."""
+        g, rng = self.g, self.rng
+        ds = f"cube:seed002-tabell-{number:02d}"
+        g.add(ds, "rdf:type", "qb:DataSet")
+        g.add(ds, "qb:structure", "cube:structure-county")
+        g.add(ds, "dct:title", nb(f"Tabell {number} Syntetisk fylkestabell {number}"))
+        g.add(ds, "rdfs:label", nb(f"Tabell {number} i statusrapporten"))
+        g.add(ds, "rdfs:label", en(f"Table {number} of the status report"))
+        g.add(ds, "k2:reportsOn", about)
+        g.add(ds, "dct:source", self.location("seed-002", 40))
+        statistics = rng.sample(["municipalities", "participants", "recipients"], rng.randint(1, 2))
+        years = sorted(rng.sample(range(2014, 2021), rng.randint(1, 2)))
+        for county in range(1, 19):
+            loc = self.location("seed-002", 1)
+            line = loc.rsplit("-L", 1)[1]
+            for k, (quantity, y) in enumerate((q, y) for q in statistics for y in years):
+                obs = f"{ds}-L{line}" + (f"-{k + 1}" if k else "")
+                if number == 1 and county == 1 and k == 0:
+                    obs = f"{ds}-L929"
+                g.add(obs, "rdf:type", "qb:Observation")
+                g.add(obs, "qb:dataSet", ds)
+                g.add(obs, "k2:refYear", f"concept:year-{y}")
+                g.add(obs, "k2:county", f"concept:county-fylke-{county:02d}")
+                g.add(obs, "k2:statistic", f"concept:quantity-{quantity}")
+                g.add(obs, "sdmx-measure:obsValue", ox.Literal(rng.randint(0, 60)))
+                g.add(obs, "sdmx-attribute:unitMeasure", f"concept:unit-{QUANTITY_UNIT[quantity]}")
+                g.add(obs, "dct:source", loc)
+
     def build(self) -> Graph:
         self.fixed()
         numbers, partner = self.layout()
         for i in range(self.n):
             self.tiltak_unit(i, numbers, partner)
+        # the statistics tables: about one per 25 tiltak, each a county breakdown (~18-72 observations)
+        self.cube_structure()
+        for number in range(1, max(1, self.n // 25) + 1):
+            s, k = self.rng.choice(numbers)
+            self.cube_table(number, f"tiltak:k2020-{s}.{k}")
         return self.g
 
 
