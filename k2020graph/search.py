@@ -412,7 +412,7 @@ class _WordMatch:
     infix: str | None  # or contain
 
 
-def _match_word(index: SearchIndex, word: str) -> tuple[_WordMatch, list[str] | None]:
+def _match_word(index: SearchIndex, word: str, fuzzy: bool = True) -> tuple[_WordMatch, list[str] | None]:
     """The rows a word finds, and the words searched instead of it where it was taken for a typo."""
     conn, analyzer = index.connection, index.analyzer
     stem = analyzer.stem(word)
@@ -428,19 +428,22 @@ def _match_word(index: SearchIndex, word: str) -> tuple[_WordMatch, list[str] | 
         infix = word
         for (rowid,) in conn.execute("SELECT rowid FROM grams WHERE grams MATCH ?", (_fts_string(word),)):
             rows.setdefault(rowid, 0.5)
-    if rows or not word.isalpha() or len(word) < 3:
+    if rows or not fuzzy or not word.isalpha() or len(word) < 3:
         return _WordMatch(rows, [prefix], infix), None
-    # A typo: the nearest indexed words, as whole words.
+    # A typo: the nearest indexed words (at the smallest distance found), each searched as the word was.
     cutoff = 1 if len(word) <= 5 else 2
     near = process.extract(word, index.vocabulary, scorer=OSA.distance, score_cutoff=cutoff, limit=8)
     if not near:
         return _WordMatch({}, [prefix], None), []
     best = min(d for _, d, _ in near)
     candidates = sorted({term for term, d, _ in near if d == best})[:4]
-    expression = " OR ".join(_fts_string(t) for t in candidates)
-    for rowid, rank in conn.execute("SELECT rowid, bm25(terms) FROM terms WHERE terms MATCH ?", (expression,)):
-        rows[rowid] = (-rank + 1.0) * 0.8
-    return _WordMatch(rows, candidates, None), candidates
+    stems: list[str] = []
+    for candidate in candidates:
+        found, _ = _match_word(index, candidate, fuzzy=False)
+        for rowid, score in found.rows.items():
+            rows[rowid] = max(rows.get(rowid, 0.0), score * 0.8)
+        stems += found.stems
+    return _WordMatch(rows, stems, None), candidates
 
 
 def _snippet(text: str, matches: list[_WordMatch], analyzer: Analyzer) -> tuple[str, list[tuple[int, int]]]:
@@ -540,4 +543,4 @@ def search(index: SearchIndex, q: str, lang: str = "nb", limit: int = DEFAULT_LI
                 )
             groups.append(Group(kind, names.get(lang, names["nb"]), len(docs), hits))
     total = sum(g.total for g in groups)
-    return SearchResults(q.strip(), words, lang, total, groups, corrections, all_words)
+    return SearchResults(_CONTROL.sub(" ", q).strip(), words, lang, total, groups, corrections, all_words)
