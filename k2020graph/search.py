@@ -122,6 +122,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nb": "Søketeksten har {count} ord; høyst {limit} er tillatt.",
         "en": "The search text has {count} words; at most {limit} are allowed.",
     },
+    # for format_text
+    "count": {"nb": "{n} treff for «{q}»", "en": "{n} results for «{q}»"},
+    "none": {"nb": "Ingen treff for «{q}».", "en": "No results for «{q}»."},
+    "corrected": {"nb": "Fant ikke «{word}»; viser treff for {instead}.", "en": "«{word}» was not found; showing results for {instead}."},
+    "some_words": {
+        "nb": "Ingen treff inneholder alle ordene; viser treff med noen av dem.",
+        "en": "No result holds every word; showing results with some of them.",
+    },
+    "more": {"nb": "… og {n} til", "en": "… and {n} more"},
 }
 
 
@@ -544,3 +553,31 @@ def search(index: SearchIndex, q: str, lang: str = "nb", limit: int = DEFAULT_LI
             groups.append(Group(kind, names.get(lang, names["nb"]), len(docs), hits))
     total = sum(g.total for g in groups)
     return SearchResults(_CONTROL.sub(" ", q).strip(), words, lang, total, groups, corrections, all_words)
+
+
+def format_text(results: SearchResults) -> str:
+    """The results as lines for a terminal (``k2020graph search``), in the results' language."""
+
+    def say(key: str, **values: object) -> str:
+        return MESSAGES[key].get(results.lang, MESSAGES[key]["nb"]).format(**values)
+
+    lines = []
+    for word, instead in results.corrections.items():
+        lines.append(say("corrected", word=word, instead=", ".join(f"«{w}»" for w in instead)))
+    if not results.all_words:
+        lines.append(say("some_words"))
+    if not results.total:
+        lines.append(say("none", q=results.query))
+        return "\n".join(lines) + "\n"
+    lines.append(say("count", n=results.total, q=results.query))
+    for group in results.groups:
+        lines.append("")
+        lines.append(f"{group.title} ({group.total})")
+        for hit in group.hits:
+            lines.append(f"  {hit.label}" + (f" – {hit.title}" if hit.title else "") + f"  <{hit.iri}>")
+            if hit.snippet not in (hit.label, hit.title):
+                shown = "".join(f"[{part}]" if marked else part for part, marked in hit.parts())
+                lines.append("      " + " ".join(shown.split()))
+        if group.total > len(group.hits):
+            lines.append("  " + say("more", n=group.total - len(group.hits)))
+    return "\n".join(lines) + "\n"
