@@ -439,9 +439,12 @@ def _match_word(index: SearchIndex, word: str, fuzzy: bool = True) -> tuple[_Wor
             rows.setdefault(rowid, 0.5)
     if rows or not fuzzy or not word.isalpha() or len(word) < 3:
         return _WordMatch(rows, [prefix], infix), None
-    # A typo: the nearest indexed words (at the smallest distance found), each searched as the word was.
+    # A typo: the nearest indexed words or beginnings of words (at the smallest distance found), each
+    # searched as the word was ("demnes" → "demens", the beginning of "demensomsorgens").
     cutoff = 1 if len(word) <= 5 else 2
-    near = process.extract(word, index.vocabulary, scorer=OSA.distance, score_cutoff=cutoff, limit=8)
+    size = len(word)
+    choices = sorted({t[:n] for t in index.vocabulary for n in (size - 1, size, size + 1) if len(t) >= n})
+    near = process.extract(word, choices, scorer=OSA.distance, score_cutoff=cutoff, limit=16)
     if not near:
         return _WordMatch({}, [prefix], None), []
     best = min(d for _, d, _ in near)
