@@ -91,7 +91,7 @@ def test_the_page_groups_results_and_links_them(client: TestClient) -> None:
     r = client.get("/search", params={"q": "demens"})
     assert r.status_code == 200 and r.headers["content-language"] == "nb"
     assert 'id="search-results"' in r.text and "Tiltak i K2020" in r.text
-    assert 'href="/id/tiltak/k2020-3.2"' in r.text and "Demensomsorgens ABC" in r.text
+    assert 'href="/id/tiltak/k2020-3.2"' in r.text and "<mark>Demensomsorgens</mark> ABC" in r.text
     en = client.get("/search", params={"q": "demens", "lang": "en"})
     assert "K2020 tiltak 3.2" in en.text and "Results for" in en.text
     client.cookies.clear()
