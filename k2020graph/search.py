@@ -125,7 +125,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     # for format_text
     "count": {"nb": "{n} treff for «{q}»", "en": "{n} results for «{q}»"},
     "none": {"nb": "Ingen treff for «{q}».", "en": "No results for «{q}»."},
-    "corrected": {"nb": "Fant ikke «{word}»; viser treff for {instead}.", "en": "«{word}» was not found; showing results for {instead}."},
+    "corrected": {
+        "nb": "Fant ikke «{word}»; viser treff for {instead}.",
+        "en": "«{word}» was not found; showing results for {instead}.",
+    },
     "some_words": {
         "nb": "Ingen treff inneholder alle ordene; viser treff med noen av dem.",
         "en": "No result holds every word; showing results with some of them.",
@@ -260,9 +263,7 @@ def build_index(quads: Iterable[ox.Quad | ox.Triple], base: str = DEFAULT_BASE) 
     for iri, classes in types.items():
         if tiltak_class in classes:
             plan = plans.get(iri, "")
-            kinds[iri] = (
-                "tiltak-k2020" if plan.endswith("/k2020") else "tiltak-k2025" if plan.endswith("/k2025") else "tiltak"
-            )
+            kinds[iri] = "tiltak-k2020" if plan.endswith("/k2020") else "tiltak-k2025" if plan.endswith("/k2025") else "tiltak"
             continue
         for cls in classes:
             if cls in class_kind:

@@ -58,7 +58,9 @@ def found(index: SearchIndex, q: str, kind: str | None = None) -> set[str]:
 
 
 @pytest.mark.parametrize("word", ["demens", "psykolog", "sykepleier", "rekruttering", "helsestasjon", "omsorg", "leve"])
-def test_every_tiltak_whose_title_holds_the_word_is_found(index: SearchIndex, k2020_titles: dict[str, list[str]], word: str) -> None:
+def test_every_tiltak_whose_title_holds_the_word_is_found(
+    index: SearchIndex, k2020_titles: dict[str, list[str]], word: str
+) -> None:
     expected = {t for t, titles in k2020_titles.items() if any(word in title.lower() for title in titles)}
     assert expected, f"no title holds {word!r}: the test would prove nothing"
     assert expected <= found(index, word, "tiltak-k2020")

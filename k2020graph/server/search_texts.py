@@ -18,7 +18,10 @@ SEARCH_TEXTS: dict[str, dict[str, str]] = {
         "nb": "Ingen treff for «{q}». Prøv et kortere ord eller et annet ord.",
         "en": "No results for «{q}». Try a shorter or another word.",
     },
-    "search_corrected": {"nb": "Fant ikke «{word}»; viser treff for {instead}.", "en": "«{word}» was not found; showing results for {instead}."},
+    "search_corrected": {
+        "nb": "Fant ikke «{word}»; viser treff for {instead}.",
+        "en": "«{word}» was not found; showing results for {instead}.",
+    },
     "search_some_words": {
         "nb": "Ingen treff inneholder alle ordene; viser treff med noen av dem.",
         "en": "No result holds every word; showing results with some of them.",

@@ -107,7 +107,7 @@ def test_the_page_says_what_is_wrong(client: TestClient) -> None:
 
 
 def test_the_text_is_escaped_on_the_page(client: TestClient) -> None:
-    q = '<script>alert(1)</script> demens'
+    q = "<script>alert(1)</script> demens"
     r = client.get("/search", params={"q": q})
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
 
