@@ -202,6 +202,14 @@ class SearchIndex:
     analyzer: Analyzer = field(default_factory=Analyzer)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    _beginnings: dict[int, list[str]] = field(default_factory=dict, repr=False)
+
+    def beginnings(self, size: int) -> list[str]:
+        """The indexed words and their beginnings of ``size`` - 1 to ``size`` + 1 characters (remembered)."""
+        if size not in self._beginnings:
+            self._beginnings[size] = sorted({t[:n] for t in self.vocabulary for n in (size - 1, size, size + 1) if len(t) >= n})
+        return self._beginnings[size]
+
     @property
     def size(self) -> int:
         """Indexed texts (rows)."""
@@ -443,8 +451,7 @@ def _match_word(index: SearchIndex, word: str, fuzzy: bool = True) -> tuple[_Wor
     # A typo: the nearest indexed words or beginnings of words (at the smallest distance found), each
     # searched as the word was ("demnes" → "demens", the beginning of "demensomsorgens").
     cutoff = 1 if len(word) <= 5 else 2
-    size = len(word)
-    choices = sorted({t[:n] for t in index.vocabulary for n in (size - 1, size, size + 1) if len(t) >= n})
+    choices = index.beginnings(len(word))
     near = process.extract(word, choices, scorer=OSA.distance, score_cutoff=cutoff, limit=16)
     if not near:
         return _WordMatch({}, [prefix], None), []
@@ -459,15 +466,23 @@ def _match_word(index: SearchIndex, word: str, fuzzy: bool = True) -> tuple[_Wor
     return _WordMatch(rows, stems, None), candidates
 
 
-def _snippet(text: str, matches: list[_WordMatch], analyzer: Analyzer) -> tuple[str, list[tuple[int, int]]]:
-    spans: list[tuple[int, int]] = []
-    for m in _WORD.finditer(text):
-        word = m.group().lower()
-        stem = analyzer.stem(word)
-        for wm in matches:
-            if any(word.startswith(s) or stem.startswith(s) for s in wm.stems) or (wm.infix and wm.infix in word):
-                spans.append((m.start(), m.end()))
-                break
+def _marker(matches: list[_WordMatch]) -> re.Pattern[str]:
+    """What to mark in a text: words beginning with a searched stem, or holding a searched inner part.
+
+    A stem is a beginning of its word (the stemmer only takes endings off), so a word's beginning tells.
+    """
+    stems = sorted({re.escape(s) for wm in matches for s in wm.stems}, key=len, reverse=True)
+    infixes = sorted({re.escape(wm.infix) for wm in matches if wm.infix}, key=len, reverse=True)
+    parts = []
+    if stems:
+        parts.append(r"(?<!\w)(?:" + "|".join(stems) + r")\w*(?:[.,]\d+)*")
+    if infixes:
+        parts.append(r"\w*(?:" + "|".join(infixes) + r")\w*")
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
+
+
+def _snippet(text: str, marker: re.Pattern[str]) -> tuple[str, list[tuple[int, int]]]:
+    spans = [m.span() for m in marker.finditer(text) if m.end() > m.start()]
     if len(text) <= SNIPPET_CHARS:
         return text, spans
     first = spans[0][0] if spans else 0
@@ -540,6 +555,7 @@ def search(index: SearchIndex, q: str, lang: str = "nb", limit: int = DEFAULT_LI
         for doc in chosen:
             by_kind[index.documents[doc].kind].append(doc)
         groups: list[Group] = []
+        marker = _marker(matches)
         for kind, names in KINDS.items():
             docs = by_kind.get(kind)
             if not docs:
@@ -550,7 +566,7 @@ def search(index: SearchIndex, q: str, lang: str = "nb", limit: int = DEFAULT_LI
                 d = index.documents[doc]
                 _, rowid = best_row[doc]
                 _, fname, tlang, body = info[rowid]
-                snippet, spans = _snippet(body, matches, index.analyzer)
+                snippet, spans = _snippet(body, marker)
                 hits.append(
                     Hit(d.iri, kind, d.labels[lang], d.titles.get(lang), fname, tlang, snippet, spans, score[doc] / len(words))
                 )
