@@ -503,10 +503,13 @@ def _snippet(text: str, marker: re.Pattern[str]) -> tuple[str, list[tuple[int, i
 def search(index: SearchIndex, q: str, lang: str = "nb", limit: int = DEFAULT_LIMIT) -> SearchResults:
     """The resources whose texts hold the words of ``q``, grouped by kind, best first in each group.
 
-    Every word must be found in a resource (in any of its texts); where no resource holds them all,
-    those holding most of them are shown (``all_words`` false). ``limit``: results per kind.
+    Every word (but those of one or two letters, where there are longer ones) must be found in a resource,
+    in any of its texts; where no resource holds them all, those holding most of them are shown
+    (``all_words`` false). ``limit``: results per kind.
     """
     words = parse_query(q)
+    # Words of one or two letters ("i", "og", "av") are left out where there are others: most texts hold them.
+    words = [w for w in words if not (w.isalpha() and len(w) <= 2)] or words
     lang = lang if lang in _LANG_ORDER else "nb"
     limit = max(1, min(limit, MAX_LIMIT))
     with index.lock:
