@@ -91,6 +91,9 @@ _CLASS_KINDS = {
 _LANG_ORDER = {"nb": ("nb", "nn", "", "en"), "en": ("en", "", "nb", "nn")}
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Editorial notes on the transcription name the source files ("seed 001 line 18", "k2025.md"): words that
+#: are internal to the project, never shown on the site. Such a text is not indexed.
+INTERNAL = re.compile(r"\bseeds?\b|\bseed-?\d|\.md\b|/work/", re.IGNORECASE)
 
 
 class SearchInputError(InputError):
@@ -264,7 +267,7 @@ def build_index(quads: Iterable[ox.Quad | ox.Triple], base: str = DEFAULT_BASE) 
             plans[s.value] = o.value
         elif p == record_of and isinstance(o, ox.NamedNode):
             records[s.value] = o.value
-        elif p in field_of and isinstance(o, ox.Literal) and o.value.strip():
+        elif p in field_of and isinstance(o, ox.Literal) and o.value.strip() and not INTERNAL.search(o.value):
             texts[s.value].add((field_of[p], o.language or "", o.value.strip(), p))
 
     kinds: dict[str, str] = {}

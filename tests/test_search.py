@@ -125,6 +125,13 @@ def test_results_are_grouped_by_kind(index: SearchIndex) -> None:
     assert search(index, "demens", lang="nb").groups[0].title == "Tiltak i K2020"
 
 
+def test_no_internal_words_are_indexed(index: SearchIndex) -> None:
+    """Editorial notes name the source files (seed 001, k2025.md): they never reach a user's page."""
+    assert "seed" in search(index, "seed").corrections  # found only as a typo of another word
+    bodies = [row[0] for row in index.connection.execute("SELECT body FROM texts")]
+    assert bodies and not [b for b in bodies if "seed" in b.lower() or ".md" in b]
+
+
 def test_all_words_must_match_else_some(index: SearchIndex) -> None:
     both = search(index, "menn i helse")
     assert both.all_words and TILTAK + "k2020-1.1" in found(index, "menn i helse")
