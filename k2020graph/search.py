@@ -191,8 +191,8 @@ def _fts_string(token: str) -> str:
 class Document:
     iri: str
     kind: str
-    labels: dict[str, str]  # lang → the shown name
-    titles: dict[str, str]  # lang → the title (k2:name, dct:title, skos:prefLabel) where it differs
+    labels: dict[str, tuple[str, str]]  # reader's lang → the shown name and its own language tag
+    titles: dict[str, tuple[str, str]]  # reader's lang → the title (k2:name, dct:title, skos:prefLabel), if another
 
 
 @dataclass
@@ -222,19 +222,21 @@ class SearchIndex:
         self.connection.close()
 
 
-def _pick(values: dict[str, list[str]], lang: str) -> str | None:
+def _pick(values: dict[str, list[str]], lang: str) -> tuple[str, str] | None:
+    """The text to show a reader of ``lang`` and its own language tag ("" for none)."""
     for code in _LANG_ORDER.get(lang, _LANG_ORDER["nb"]):
         if values.get(code):
-            return sorted(values[code])[0]
+            return sorted(values[code])[0], code
     return None
 
 
-def _shorten(text: str | None, length: int = 90) -> str | None:
+def _shorten(picked: tuple[str, str] | None, length: int = 90) -> tuple[str, str] | None:
     """A text as a name: its first ``length`` characters, cut at a space."""
-    if text is None or len(text) <= length:
-        return text
+    if picked is None or len(picked[0]) <= length:
+        return picked
+    text, lang = picked
     cut = text.rfind(" ", 0, length)
-    return text[: cut if cut > length // 2 else length].rstrip(" ,.;:") + " …"
+    return text[: cut if cut > length // 2 else length].rstrip(" ,.;:") + " …", lang
 
 
 def build_index(quads: Iterable[ox.Quad | ox.Triple], base: str = DEFAULT_BASE) -> SearchIndex:
@@ -319,8 +321,8 @@ def build_index(quads: Iterable[ox.Quad | ox.Triple], base: str = DEFAULT_BASE) 
         for lang in _LANG_ORDER:
             label = _pick(labels, lang) or _pick(prefs, lang) or _pick(titles, lang) or _shorten(_pick(notes, lang))
             title = _pick(titles, lang) or (_pick(prefs, lang) if labels else None)
-            doc.labels[lang] = label or iri
-            if title and title != label:
+            doc.labels[lang] = label or (iri, "")
+            if title and title[0] != doc.labels[lang][0]:
                 doc.titles[lang] = title
         index = len(documents)
         documents.append(doc)
@@ -350,13 +352,17 @@ class Hit:
     snippet: str
     highlights: list[tuple[int, int]]
     score: float
+    label_lang: str = ""  # the language tags of the label and the title ("" for none)
+    title_lang: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "iri": self.iri,
             "kind": self.kind,
             "label": self.label,
+            "labelLang": self.label_lang or None,
             "title": self.title,
+            "titleLang": self.title_lang or None,
             "field": self.field,
             "lang": self.lang or None,
             "snippet": self.snippet,
@@ -566,16 +572,20 @@ def search(index: SearchIndex, q: str, lang: str = "nb", limit: int = DEFAULT_LI
             docs = by_kind.get(kind)
             if not docs:
                 continue
-            docs.sort(key=lambda d: (-len(found[d]), -score[d], index.documents[d].labels[lang]))
+            docs.sort(key=lambda d: (-len(found[d]), -score[d], index.documents[d].labels[lang][0]))
             hits = []
             for doc in docs[:limit]:
                 d = index.documents[doc]
                 _, rowid = best_row[doc]
                 _, fname, tlang, body = info[rowid]
                 snippet, spans = _snippet(body, marker)
+                label, title = d.labels[lang], d.titles.get(lang)
                 hits.append(
-                    Hit(d.iri, kind, d.labels[lang], d.titles.get(lang), fname, tlang, snippet, spans, score[doc] / len(words))
-                )
+                    Hit(
+                        d.iri, kind, label[0], title[0] if title else None, fname, tlang, snippet, spans,
+                        score[doc] / len(words), label[1], title[1] if title else "",
+                    )
+                )  # fmt: skip
             groups.append(Group(kind, names.get(lang, names["nb"]), len(docs), hits))
     total = sum(g.total for g in groups)
     return SearchResults(_CONTROL.sub(" ", q).strip(), words, lang, total, groups, corrections, all_words)

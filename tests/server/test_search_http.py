@@ -34,7 +34,10 @@ def test_json_shape(client: TestClient) -> None:
     group = next(g for g in data["groups"] if g["kind"] == "tiltak-k2020")
     assert set(group) == {"kind", "title", "total", "results"} and group["title"] == "Tiltak i K2020"
     hit = next(h for h in group["results"] if h["iri"] == TILTAK + "k2020-3.2")
-    assert set(hit) == {"iri", "url", "kind", "label", "title", "field", "lang", "snippet", "highlights", "score"}
+    assert set(hit) == {
+        "iri", "url", "kind", "label", "labelLang", "title", "titleLang", "field", "lang", "snippet", "highlights", "score"
+    }  # fmt: skip
+    assert hit["labelLang"] == "nb" and hit["titleLang"] == "nb"
     assert hit["label"] == "K2020-tiltak 3.2" and hit["title"] == "Demensomsorgens ABC"
     assert hit["url"].endswith("/id/tiltak/k2020-3.2")
     for start, end in hit["highlights"]:
@@ -94,6 +97,7 @@ def test_the_page_groups_results_and_links_them(client: TestClient) -> None:
     assert 'href="/id/tiltak/k2020-3.2"' in r.text and "<mark>Demensomsorgens</mark> ABC" in r.text
     en = client.get("/search", params={"q": "demens", "lang": "en"})
     assert "K2020 tiltak 3.2" in en.text and "Results for" in en.text
+    assert '<span class="hit-title" lang="nb">' in en.text  # the title is Norwegian on the English page
     client.cookies.clear()
 
 
