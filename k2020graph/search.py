@@ -582,10 +582,19 @@ def search(index: SearchIndex, q: str, lang: str = "nb", limit: int = DEFAULT_LI
                 label, title = d.labels[lang], d.titles.get(lang)
                 hits.append(
                     Hit(
-                        d.iri, kind, label[0], title[0] if title else None, fname, tlang, snippet, spans,
-                        score[doc] / len(words), label[1], title[1] if title else "",
+                        iri=d.iri,
+                        kind=kind,
+                        label=label[0],
+                        title=title[0] if title else None,
+                        field=fname,
+                        lang=tlang,
+                        snippet=snippet,
+                        highlights=spans,
+                        score=score[doc] / len(words),
+                        label_lang=label[1],
+                        title_lang=title[1] if title else "",
                     )
-                )  # fmt: skip
+                )
             groups.append(Group(kind, names.get(lang, names["nb"]), len(docs), hits))
     total = sum(g.total for g in groups)
     return SearchResults(_CONTROL.sub(" ", q).strip(), words, lang, total, groups, corrections, all_words)
