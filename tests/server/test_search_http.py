@@ -68,6 +68,7 @@ def test_documented_in_openapi(client: TestClient) -> None:
         ({"q": ""}, "Type one or more words"),
         ({}, "Type one or more words"),
         ({"q": "x" * 201}, "201 characters"),
+        ({"q": "demens " * 4_000}, "27999 characters"),
         ({"q": "a b c d e f g h i"}, "9 words"),
         ({"q": "demens", "lang": "de"}, "lang"),
         ({"q": "demens", "limit": "0"}, "limit"),
