@@ -254,6 +254,22 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    import json
+
+    from .search import build_index, format_text, parse_query, search
+
+    parse_query(args.text)  # an unusable search text is refused before the data is loaded
+    kg = _load(args)
+    results = search(build_index(kg.store.raw.quads_for_pattern(None, None, None), kg.base), args.text, args.lang, args.limit)
+    if args.format == "json":
+        out = json.dumps(results.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        out = format_text(results)
+    _write(out.encode("utf-8"), None)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from . import exports
 
@@ -574,6 +590,14 @@ def ip_address(raw: str) -> str:
         raise argparse.ArgumentTypeError(f"{raw!r} is not an IP address / {raw!r} er ikke en IP-adresse") from None
 
 
+def _search_limit(raw: str) -> int:
+    """Results per kind: 1–100."""
+    value = int(_number(raw, int, "a number of results", "et antall treff"))
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"give 1–100 results, not {value} / oppgi 1–100 treff, ikke {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="k2020graph", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -665,6 +689,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _store_options(p, required=False)
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser(
+        "search",
+        parents=[common],
+        help="search names, titles, goals and notes / søk i navn, titler, mål og merknader",
+        description="Full-text search over the graph's names, titles, goals and notes (nb, nn, en); inflected "
+        "forms and typos are found too. Results grouped by kind. Exit 2: no words to search for.",
+    )
+    p.add_argument("text", help="the words to search for / ordene det skal søkes etter")
+    p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of names and headings (default nb)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--limit", type=_search_limit, default=20, metavar="N", help="results per kind, 1–100 (default 20)")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
         "publish",

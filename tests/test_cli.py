@@ -21,7 +21,7 @@ from k2020graph.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "k2020graph"
-COMMANDS = ["validate", "queries", "query", "export", "serve", "diff", "import", "publish", "load"]
+COMMANDS = ["validate", "queries", "query", "export", "serve", "diff", "import", "publish", "load", "search"]
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -31,7 +31,7 @@ from ..project import Project
 from ..queries import CannedQuery, load_catalogue
 from ..remote import Remote
 from ..store import OxigraphStore, RdflibStore, Store
-from . import api, linkeddata, querypage, sparql
+from . import api, linkeddata, querypage, searchpage, sparql
 from .connections import BodyTimeout, Limits, guarded_protocol
 from .context import Context, Problem, Settings, check_public_url
 from .negotiation import HTML, JSON, negotiate
@@ -267,6 +267,8 @@ def create_app(
     app.include_router(sparql.make_router(ctx))
     app.include_router(api.make_router(ctx))
     app.include_router(querypage.make_router(ctx, site))
+    app.state.search = searchpage.SearchService(ctx)  # the search index, built on the first search per data version
+    app.include_router(searchpage.make_router(ctx, site, app.state.search))
     if settings.write_tokens:  # writes exist only when a token is configured
         from . import writes
 

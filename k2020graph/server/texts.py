@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..texts import LANGS, both_languages, lookup
+from .search_texts import SEARCH_TEXTS
 from .write_texts import WRITE_TEXTS
 
 __all__ = ["EXTERNAL_LABELS", "LANGS", "TEXTS", "Translator", "both", "text", "translator"]
@@ -276,6 +277,7 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`.write_texts`)
+TEXTS.update(SEARCH_TEXTS)  # and the search's (:mod:`.search_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:

@@ -21,6 +21,8 @@ GET_ROUTES = {
     "/api/queries/{name}": "/api/queries/no-such-query",  # the canned ones have routes of their own
     "/api/status": "/api/status",
     "/query": "/query",
+    "/search": "/search?q=demens",
+    "/api/search": "/api/search?q=demens",
     "/": "/",
     "/id/": "/id/",
     "/id/{path:path}": "/id/tiltak/k2020-3.14",
