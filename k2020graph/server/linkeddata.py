@@ -26,6 +26,7 @@ from rdflib import Graph
 from .. import __version__
 from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
 from ..exports import export_graph
+from .answers import enrich
 from .context import Context, Problem
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
@@ -149,7 +150,7 @@ class Site:
         cached = not_modified(request, etag, headers)
         if cached is not None:
             return cached
-        view = describe(self.ctx, self.labels, iri, lang)
+        view = enrich(self.ctx, self.labels, describe(self.ctx, self.labels, iri, lang), lang)
         formats = [(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]
         sparql = "/query?" + urlencode({"query": f"DESCRIBE <{iri}>"})
         response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql)

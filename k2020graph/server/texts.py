@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .answer_texts import ANSWER_TEXTS
 from .write_texts import WRITE_TEXTS
 
 LANGS = ("nb", "en")
@@ -275,6 +276,7 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`.write_texts`)
+TEXTS.update(ANSWER_TEXTS)  # fact sheets and answer tables (:mod:`.answer_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:

@@ -1,0 +1,472 @@
+"""Answers for people who don't write SPARQL: a resource page's facts first, and one-click answer tables.
+
+* :func:`fact_sheet`: a tiltak's or a measure's direct facts (the derived layer, ``rules/``) in reading
+  order, each with the citations of its :class:`k2:DirectStatement` trace, and where the records of
+  different sources state different values, what each source says.
+* :func:`answer_table`: "which tiltak did this unit own (this strategy hold, this scheme fund, this
+  K2025 tiltak take over), and what became of them in K2025": one row per K2020 number, cross-listed
+  twins marked, with counts that add up.
+* :func:`document_sheet` and :func:`location_sheet`: what a person needs to check a source.
+
+Like :mod:`.views`, nothing here writes HTML or changes the store; every query is small and bounded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .context import Context
+from .texts import text
+from .views import DCT, FOAF, ORG, RDF_TYPE, Labeller, ResourceView, TermView, bind, natural_key, value_of
+
+PROV = "http://www.w3.org/ns/prov#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@dataclass
+class Fact:
+    key: str
+    label: str
+    values: list[TermView]
+    citations: list[TermView] = field(default_factory=list)
+    note: str | None = None
+    note_links: list[TermView] = field(default_factory=list)
+    lang: str | None = None  # the language of a text value, where it is not the page's
+
+
+@dataclass
+class SourceSays:
+    citation: TermView
+    values: list[TermView]
+
+
+@dataclass
+class Disagreement:
+    label: str
+    sources: list[SourceSays]
+
+
+@dataclass
+class FactSheet:
+    facts: list[Fact]
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+@dataclass
+class AnswerRow:
+    tiltak: TermView
+    number: str
+    name: str
+    responsible: list[TermView]
+    status: str
+    period: str
+    continued: str
+    continued_key: str  # yes, no, twin, none
+    k2025: list[TermView]
+    twin: TermView | None = None  # the number under which the source answers, for a twin
+
+
+@dataclass
+class AnswerTable:
+    title: str
+    rows: list[AnswerRow]
+    counts: dict[str, int]
+    measures: int
+    summary: str
+    show_responsible: bool = False
+
+
+# -- the direct facts ------------------------------------------------------------------------------------
+
+#: (text key, direct properties) in reading order; "period" is composed of two.
+FACT_ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("fact_name", ("name",)),
+    ("fact_responsible", ("responsibleActor",)),
+    ("fact_period", ("startedText", "endedText")),
+    ("fact_status", ("tiltakStatus",)),
+    ("fact_continued", ("continuationStatus",)),
+    ("fact_continues_as", ("continuesAs",)),
+    ("fact_schemes", ("grantScheme",)),
+    ("fact_type", ("typeOfTiltak",)),
+    ("fact_grant_from", ("grantFrom",)),
+    ("fact_grant_to", ("grantTo",)),
+    ("fact_goal", ("aim",)),
+    ("fact_web", ("webPage",)),
+)
+
+#: The record property each direct property is derived from (``rules/*.rq``, their ``#+ from:``).
+RECORD_PROPERTY = {
+    "name": DCT + "title",
+    "responsibleActor": "k2:responsible",
+    "startedText": "k2:start",
+    "endedText": "k2:end",
+    "tiltakStatus": "k2:status",
+    "continuationStatus": "k2:continuedInK2025",
+    "grantScheme": "k2:usesScheme",
+    "typeOfTiltak": "k2:tiltakType",
+    "aim": "k2:goal",
+    "webPage": FOAF + "page",
+}
+
+#: The statement property of a composed fact: the start rule's statements are about k2:started.
+STATEMENT_PROPERTY = {"startedText": "started", "endedText": "ended"}
+
+
+def is_k2020_tiltak_or_measure(ctx: Context, iri: str) -> bool:
+    k2 = ctx.prefixes["k2"]
+    node = ox.NamedNode(iri)
+    kinds = {value_of(q.object) for q in ctx.store.raw.quads_for_pattern(node, ox.NamedNode(RDF_TYPE), None)}
+    return bool(kinds & {k2 + "Tiltak", k2 + "Measure"}) and _has_direct(ctx, node)
+
+
+def _has_direct(ctx: Context, node: ox.NamedNode) -> bool:
+    k2 = ctx.prefixes["k2"]
+    return any(True for _ in ctx.store.raw.quads_for_pattern(node, ox.NamedNode(k2 + "continuationStatus"), None)) or any(
+        True for _ in ctx.store.raw.quads_for_pattern(node, ox.NamedNode(k2 + "name"), None)
+    )
+
+
+def _objects(ctx: Context, iri: str, predicate: str) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
+    return [q.object for q in ctx.store.raw.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(predicate), None)]
+
+
+def _citations(ctx: Context, labels: Labeller, subject: str, prop: str, lang: str) -> tuple[list[TermView], dict[str, int]]:
+    """The source locations of the direct statements of ``subject``'s ``prop``, and the values' positions."""
+    query = (
+        "SELECT ?loc ?value ?pos WHERE { ?s k2:statementSubject ?this ; k2:statementProperty ?p ; "
+        "k2:statementValue ?value . OPTIONAL { ?s dct:source ?loc } OPTIONAL { ?s k2:position ?pos } }"
+    )
+    result = ctx.store.raw.query(
+        ctx.sparql_prefixes() + bind(query, {"this": ox.NamedNode(subject), "p": ox.NamedNode(ctx.prefixes["k2"] + prop)})
+    )
+    locations: list[str] = []
+    positions: dict[str, int] = {}
+    for row in result:  # type: ignore[union-attr]
+        loc = row["loc"]
+        if isinstance(loc, ox.NamedNode) and loc.value not in locations:
+            locations.append(loc.value)
+        if row["pos"] is not None:
+            positions[str(row["value"])] = int(row["pos"].value)
+    views = [labels.source(loc, lang) for loc in locations]
+    return sorted(views, key=lambda v: v.sort_key), positions
+
+
+def _pick_texts(labels: Labeller, values: list[ox.Literal], lang: str) -> list[ox.Literal]:
+    best = labels.pick(values, lang)
+    return [best] if best is not None else []
+
+
+def fact_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> FactSheet:
+    """The direct facts of a tiltak or measure, each with its citations; and the sources' disagreements."""
+    k2 = ctx.prefixes["k2"]
+    facts: list[Fact] = []
+    for key, props in FACT_ORDER:
+        if key == "fact_period":
+            start = [o for o in _objects(ctx, iri, k2 + "startedText") if isinstance(o, ox.Literal)]
+            end = [o for o in _objects(ctx, iri, k2 + "endedText") if isinstance(o, ox.Literal)]
+            if not start and not end:
+                continue
+            s = start[0].value if start else "?"
+            shown = f"{s}–{end[0].value}" if end else text("period_open", lang, start=s)
+            cites: list[TermView] = []
+            for prop in ("started", "ended"):
+                more, _ = _citations(ctx, labels, iri, prop, lang)
+                cites += [c for c in more if c.href not in {x.href for x in cites}]
+            facts.append(Fact(key, text(key, lang), [TermView("literal", shown)], cites))
+            continue
+        prop = props[0]
+        objects = _objects(ctx, iri, k2 + prop)
+        if not objects:
+            continue
+        cites, positions = _citations(ctx, labels, iri, STATEMENT_PROPERTY.get(prop, prop), lang)
+        literals = [o for o in objects if isinstance(o, ox.Literal)]
+        value_lang = None
+        if literals and all(lit.language for lit in literals):
+            literals = _pick_texts(labels, literals, lang)
+            value_lang = literals[0].language if literals and literals[0].language not in (lang, None) else None
+        nodes = [o for o in objects if isinstance(o, ox.NamedNode)]
+        if prop == "continuesAs":
+            nodes.sort(key=lambda n: (positions.get(str(n), 999), natural_key(n.value)))
+        else:
+            nodes.sort(key=lambda n: natural_key(labels.display(n.value, lang)))
+        views = [labels.term(n, lang) for n in nodes] + [labels.term(lit, lang) for lit in literals]
+        fact = Fact(key, text(key, lang), views, cites, lang=value_lang)
+        if prop == "continuationStatus":
+            _twin_note(ctx, labels, iri, objects, fact, lang)
+        facts.append(fact)
+    for key, predicates in (("fact_strategy", (k2 + "strategy", k2 + "inferredStrategy")), ("fact_twin", (k2 + "crossListedWith",))):
+        nodes = [o for p in predicates for o in _objects(ctx, iri, p) if isinstance(o, ox.NamedNode)]
+        if nodes:
+            facts.append(Fact(key, text(key, lang), [labels.term(n, lang) for n in sorted(nodes, key=lambda n: natural_key(n.value))]))
+    numbers = _measure_numbers(ctx, iri)
+    if numbers:
+        facts.append(Fact("fact_numbers", text("fact_numbers", lang), [labels.term(ox.NamedNode(n), lang) for n in numbers]))
+    return FactSheet(facts, disagreements(ctx, labels, iri, lang))
+
+
+def _measure_numbers(ctx: Context, iri: str) -> list[str]:
+    """A measure's K2020 numbers (none for a tiltak)."""
+    measure = ox.NamedNode(ctx.prefixes["k2"] + "measure")
+    return sorted({value_of(q.subject) for q in ctx.store.raw.quads_for_pattern(None, measure, ox.NamedNode(iri))}, key=natural_key)
+
+
+def _twin_note(ctx: Context, labels: Labeller, iri: str, objects: list, fact: Fact, lang: str) -> None:  # type: ignore[type-arg]
+    """A number whose own cell is blank: say what the source answers under its twin number."""
+    not_stated = ctx.base + "id/concept/continuation-not-stated"
+    if [str(o) for o in objects] != [f"<{not_stated}>"]:
+        return
+    k2 = ctx.prefixes["k2"]
+    for measure in _objects(ctx, iri, k2 + "measure"):
+        if not isinstance(measure, ox.NamedNode):
+            continue
+        answers = [o for o in _objects(ctx, measure.value, k2 + "continuationStatus") if isinstance(o, ox.NamedNode)]
+        if not answers or answers[0].value == not_stated:
+            continue
+        for twin in _measure_numbers(ctx, measure.value):
+            if twin != iri and any(str(a) == str(answers[0]) for a in _objects(ctx, twin, k2 + "continuationStatus")):
+                twin_view = labels.term(ox.NamedNode(twin), lang)
+                fact.note = text("twin_answer", lang, twin=twin_view.text, answer=labels.display(answers[0].value, lang))
+                fact.note_links = [twin_view] + [
+                    labels.term(k, lang) for k in _objects(ctx, twin, k2 + "continuesAs") if isinstance(k, ox.NamedNode)
+                ]
+                return
+
+
+def disagreements(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[Disagreement]:
+    """Where records of different sources state different values of one fact: each source's values.
+
+    Titles are compared only within one language (a nynorsk and a bokmål title are two wordings,
+    not a disagreement). For a measure the records of all its numbers count.
+    """
+    k2 = ctx.prefixes["k2"]
+    numbers = _measure_numbers(ctx, iri) or [iri]
+    out: list[Disagreement] = []
+    for key, props in FACT_ORDER:
+        for prop in props:
+            record_property = RECORD_PROPERTY.get(prop)
+            if record_property is None:
+                continue
+            predicate = k2 + record_property[3:] if record_property.startswith("k2:") else record_property
+            query = (
+                "SELECT ?record ?loc ?value WHERE { ?record k2:recordOf ?t ; ?p ?value ; dct:source ?loc . "
+                "VALUES ?t { " + " ".join(f"<{n}>" for n in numbers) + " } }"
+            )
+            result = ctx.store.raw.query(ctx.sparql_prefixes() + bind(query, {"p": ox.NamedNode(predicate)}))
+            by_location: dict[str, list[ox.NamedNode | ox.Literal]] = defaultdict(list)
+            for row in result:  # type: ignore[union-attr]
+                by_location[row["loc"].value].append(row["value"])
+            if len(by_location) < 2:
+                continue
+            if prop == "name":
+                by_lang: dict[str | None, set[frozenset[str]]] = defaultdict(set)
+                for values in by_location.values():
+                    for v in values:
+                        by_lang[getattr(v, "language", None)].add(frozenset({v.value}))
+                if all(len(sets) < 2 for sets in by_lang.values()):
+                    continue
+            elif len({frozenset(v.value for v in values) for values in by_location.values()}) < 2:
+                continue
+            says = [
+                SourceSays(labels.source(loc, lang), [labels.term(v, lang) for v in sorted(values, key=lambda v: v.value)])
+                for loc, values in by_location.items()
+            ]
+            says.sort(key=lambda s: s.citation.sort_key)
+            label = text(key, lang) if len(props) == 1 else text(key, lang) + (" (start)" if prop.startswith("start") else " (slutt)" if lang == "nb" else " (end)")
+            out.append(Disagreement(label, says))
+    return out
+
+
+# -- answer tables ---------------------------------------------------------------------------------------
+
+#: For each kind of page: the title key, and the pattern that binds ``?t`` (K2020 tiltak) for ``?this``.
+ANSWERS: dict[str, tuple[str, str]] = {
+    "actor": ("ans_owned", "{ ?t k2:responsibleActor ?this } UNION { ?t k2:responsibleActor/org:unitOf ?this }"),
+    "strategy": ("ans_strategy", "?t k2:strategy ?this ."),
+    "scheme": ("ans_scheme", "{ ?t k2:grantScheme ?this } UNION { ?record k2:recordOf ?t ; k2:usesScheme ?this }"),
+    "k2025": ("ans_k2025", "{ ?t k2:continuesAs ?this } UNION { ?t k2:measure/k2:continuesAs ?this }"),
+}
+
+
+def answer_kind(ctx: Context, iri: str) -> str | None:
+    """Which answer table a resource's page opens with, if any."""
+    k2 = ctx.prefixes["k2"]
+    kinds = {value_of(q.object) for q in ctx.store.raw.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(RDF_TYPE), None)}
+    if kinds & {ORG + "FormalOrganization", ORG + "OrganizationalUnit", ORG + "Organization", k2 + "ActorGroup"}:
+        return "actor"
+    if k2 + "Strategy" in kinds:
+        return "strategy"
+    if k2 + "GrantScheme" in kinds:
+        return "scheme"
+    if k2 + "Tiltak" in kinds and not _has_direct(ctx, ox.NamedNode(iri)):
+        return "k2025"
+    return None
+
+
+def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str) -> AnswerTable | None:
+    title_key, where = ANSWERS[kind]
+    query = (
+        "SELECT DISTINCT ?t ?nr ?m WHERE { " + where + " ?t a k2:Tiltak ; skos:notation ?nr . OPTIONAL { ?t k2:measure ?m } }"
+    )
+    result = ctx.store.raw.query(ctx.sparql_prefixes() + bind(query, {"this": ox.NamedNode(iri)}))
+    found: dict[str, tuple[str, str | None]] = {}
+    for row in result:  # type: ignore[union-attr]
+        m = row["m"]
+        found[row["t"].value] = (row["nr"].value, m.value if isinstance(m, ox.NamedNode) else None)
+    if not found:
+        return None
+    k2 = ctx.prefixes["k2"]
+    concept = ctx.base + "id/concept/continuation-"
+    rows: list[AnswerRow] = []
+    for t, (nr, measure) in sorted(found.items(), key=lambda kv: natural_key(kv[1][0])):
+        names = [o for o in _objects(ctx, t, k2 + "name") if isinstance(o, ox.Literal)]
+        best = labels.pick(names, lang)
+        status = [labels.display(o.value, lang) for o in _objects(ctx, t, k2 + "tiltakStatus") if isinstance(o, ox.NamedNode)]
+        start = [o.value for o in _objects(ctx, t, k2 + "startedText") if isinstance(o, ox.Literal)]
+        end = [o.value for o in _objects(ctx, t, k2 + "endedText") if isinstance(o, ox.Literal)]
+        period = f"{start[0] if start else '?'}–{end[0] if end else ''}" if start or end else ""
+        own = [o.value for o in _objects(ctx, t, k2 + "continuationStatus") if isinstance(o, ox.NamedNode)]
+        _, positions = _citations(ctx, labels, t, "continuesAs", lang)
+        k2025 = sorted(
+            (o for o in _objects(ctx, t, k2 + "continuesAs") if isinstance(o, ox.NamedNode)),
+            key=lambda n: (positions.get(str(n), 999), natural_key(n.value)),
+        )
+        responsible = [
+            labels.term(o, lang) for o in _objects(ctx, t, k2 + "responsibleActor") if isinstance(o, ox.NamedNode)
+        ]
+        key = {concept + "yes": "yes", concept + "no": "no"}.get(own[0] if own else "", "none")
+        continued = labels.display(own[0], lang) if own else text("not_stated", lang)
+        twin_view = None
+        k2025_views = [labels.term(n, lang) for n in k2025]
+        if key == "none" and measure is not None:
+            for twin in _measure_numbers(ctx, measure):
+                twin_answer = [o.value for o in _objects(ctx, twin, k2 + "continuationStatus") if isinstance(o, ox.NamedNode)]
+                if twin != t and twin_answer and twin_answer[0] in (concept + "yes", concept + "no"):
+                    twin_view = labels.term(ox.NamedNode(twin), lang)
+                    twin_view.text = ", ".join(value_of(n) for n in _objects(ctx, twin, SKOS + "notation")) or twin_view.text
+                    key = "twin"
+                    continued = f"{labels.display(twin_answer[0], lang)} ({text('twin_via', lang, twin=twin_view.text)})"
+                    if not k2025_views:
+                        k2025_views = [
+                            labels.term(o, lang) for o in _objects(ctx, twin, k2 + "continuesAs") if isinstance(o, ox.NamedNode)
+                        ]
+                    break
+        rows.append(
+            AnswerRow(
+                tiltak=labels.term(ox.NamedNode(t), lang),
+                number=nr,
+                name=best.value if best is not None else "",
+                responsible=sorted(responsible, key=lambda v: v.sort_key),
+                status=", ".join(status),
+                period=period,
+                continued=continued,
+                continued_key=key,
+                k2025=k2025_views,
+                twin=twin_view,
+            )
+        )
+    counts = {k: sum(1 for r in rows if r.continued_key == k) for k in ("yes", "no", "twin", "none")}
+    measures = len({found[r.tiltak.iri or ""][1] or r.tiltak.iri for r in rows})
+    other = text("ans_other", lang, n=counts["none"]) if counts["none"] else ""
+    summary = text(
+        "ans_summary", lang, total=len(rows), yes=counts["yes"], no=counts["no"], twins=counts["twin"], other=other, measures=measures
+    )
+    name = labels.display(iri, lang)
+    title = text(title_key, lang, name=name)
+    show_responsible = kind != "actor" or any(len(r.responsible) > 1 or (r.responsible and r.responsible[0].iri != iri) for r in rows)
+    return AnswerTable(title, rows, counts, measures, summary, show_responsible)
+
+
+# -- sources --------------------------------------------------------------------------------------------
+
+
+def document_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[Fact] | None:
+    """Title, short name, date, publisher, public address and language of a source document."""
+    k2 = ctx.prefixes["k2"]
+    kinds = {value_of(o) for o in _objects(ctx, iri, RDF_TYPE)}
+    if k2 + "SourceDocument" not in kinds:
+        return None
+    silent = {value_of(o) for o in _objects(ctx, iri, k2 + "silentOn")}
+    facts: list[Fact] = []
+
+    def texts_of(predicate: str) -> list[TermView]:
+        lits = [o for o in _objects(ctx, iri, predicate) if isinstance(o, ox.Literal)]
+        return [labels.term(lit, lang) for lit in _pick_texts(labels, lits, lang)]
+
+    def nodes_of(predicate: str) -> list[TermView]:
+        return [labels.term(o, lang) for o in _objects(ctx, iri, predicate) if isinstance(o, ox.NamedNode | ox.Literal)]
+
+    own = [labels.source(value_of(o), lang) for o in _objects(ctx, iri, DCT + "source") if isinstance(o, ox.NamedNode)]
+    own.sort(key=lambda v: v.sort_key)
+    facts.append(Fact("doc_title", text("doc_title", lang), texts_of(DCT + "title"), own))
+    short = texts_of(DCT + "alternative")
+    if short:
+        facts.append(Fact("doc_short", text("doc_short", lang), short))
+    issued = nodes_of(DCT + "issued")
+    if issued:
+        facts.append(Fact("doc_date", text("doc_date", lang), issued))
+    elif DCT + "issued" in silent:
+        facts.append(Fact("doc_date", text("doc_date", lang), [TermView("literal", text("doc_no_date", lang))]))
+    covers = nodes_of(DCT + "temporal")
+    if covers:
+        facts.append(Fact("doc_covers", text("doc_covers", lang), covers))
+    publisher = nodes_of(DCT + "publisher")
+    facts.append(
+        Fact("doc_publisher", text("doc_publisher", lang), publisher or [TermView("literal", text("not_stated", lang))])
+    )
+    address = nodes_of(FOAF + "page")
+    facts.append(
+        Fact("doc_address", text("doc_address", lang), address or [TermView("literal", text("doc_no_address", lang))])
+    )
+    languages = [labels.display(value_of(o), lang).rsplit("/", 1)[-1] for o in _objects(ctx, iri, DCT + "language")]
+    if languages:
+        facts.append(Fact("doc_language", text("doc_language", lang), [TermView("literal", ", ".join(sorted(languages)))]))
+    return facts
+
+
+def location_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[Fact] | None:
+    """The document, the lines and the quoted text of a source location."""
+    k2 = ctx.prefixes["k2"]
+    kinds = {value_of(o) for o in _objects(ctx, iri, RDF_TYPE)}
+    if k2 + "SourceLocation" not in kinds:
+        return None
+    facts = [Fact("loc_facts", text("loc_facts", lang), [labels.source(iri, lang)])]
+    docs = [o for o in _objects(ctx, iri, DCT + "isPartOf") if isinstance(o, ox.NamedNode)]
+    if docs:
+        facts.append(Fact("loc_document", text("loc_document", lang), [labels.term(d, lang) for d in docs]))
+    start = [value_of(o) for o in _objects(ctx, iri, k2 + "lineStart")]
+    end = [value_of(o) for o in _objects(ctx, iri, k2 + "lineEnd")]
+    if start:
+        shown = start[0] if not end or end[0] == start[0] else f"{start[0]}–{end[0]}"
+        facts.append(Fact("loc_lines", text("loc_lines", lang), [TermView("literal", shown)]))
+    quotes = [o for o in _objects(ctx, iri, k2 + "quote") if isinstance(o, ox.Literal)]
+    for quote in quotes:
+        facts.append(Fact("loc_quote", text("loc_quote", lang), [TermView("literal", quote.value)], lang=quote.language))
+    return facts
+
+
+# -- the page ---------------------------------------------------------------------------------------------
+
+#: Sections of :data:`.views.HIGHLIGHTS` that an answer table replaces, by kind of answer.
+REPLACED = {"actor": {"sec_responsible"}, "scheme": {"sec_used_by"}, "k2025": {"sec_k2020"}, "strategy": {"sec_tiltak"}}
+
+
+def enrich(ctx: Context, labels: Labeller, view: ResourceView, lang: str) -> ResourceView:
+    """Put the facts first on ``view``: a tiltak's facts, an answer table, a source's particulars."""
+    iri = view.iri
+    if is_k2020_tiltak_or_measure(ctx, iri):
+        view.facts = fact_sheet(ctx, labels, iri, lang)
+    kind = answer_kind(ctx, iri)
+    if kind is not None:
+        view.answer = answer_table(ctx, labels, iri, lang, kind)
+        if view.answer is not None:
+            view.sections = [s for s in view.sections if s.key not in REPLACED[kind]]
+    doc = document_sheet(ctx, labels, iri, lang)
+    if doc is not None:
+        view.about, view.about_title = doc, text("doc_facts", lang)
+    loc = location_sheet(ctx, labels, iri, lang)
+    if loc is not None:
+        view.about, view.about_title = loc, text("loc_facts", lang)
+    return view
