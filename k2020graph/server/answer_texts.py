@@ -55,12 +55,18 @@ ANSWER_TEXTS: dict[str, dict[str, str]] = {
     "twin_mark": {"nb": "tvilling av {twin}", "en": "twin of {twin}"},
     "twin_via": {"nb": "under {twin}", "en": "under {twin}"},
     "ans_summary": {
-        "nb": "{total} nummer: {yes} videreført, {no} ikke videreført, {twins} krysslistede tvillinger "
-        "(svaret står under tvillingnummeret){other}. Krysslistede tiltak regnet én gang: {measures} tiltak.",
-        "en": "{total} numbers: {yes} continued, {no} not continued, {twins} cross-listed twins "
-        "(the answer is under the twin number){other}. Cross-listed tiltak counted once: {measures} tiltak.",
+        "nb": "{total} nummer: {yes} videreført, {no} ikke videreført",
+        "en": "{total} numbers: {yes} continued, {no} not continued",
     },
-    "ans_other": {"nb": ", {n} uten svar", "en": ", {n} without an answer"},
+    "ans_twins": {
+        "nb": ", {n} krysslistede tvillinger (svaret står under tvillingnummeret)",
+        "en": ", {n} cross-listed twins (the answer is under the twin number)",
+    },
+    "ans_other": {"nb": ", {n} uten svar i kilden", "en": ", {n} without an answer in the source"},
+    "ans_measures": {
+        "nb": "Med krysslistede tiltak regnet én gang: {n} tiltak.",
+        "en": "With cross-listed tiltak counted once: {n} tiltak.",
+    },
     "twin_legend": {
         "nb": "Et krysslistet tiltak står i kildene under to nummer; «tvilling» merker nummeret der kilden ikke svarer selv.",
         "en": "A cross-listed tiltak is listed under two numbers; «twin» marks the number under which the source gives no answer itself.",

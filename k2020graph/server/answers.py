@@ -369,10 +369,14 @@ def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str)
         )
     counts = {k: sum(1 for r in rows if r.continued_key == k) for k in ("yes", "no", "twin", "none")}
     measures = len({found[r.tiltak.iri or ""][1] or r.tiltak.iri for r in rows})
-    other = text("ans_other", lang, n=counts["none"]) if counts["none"] else ""
-    summary = text(
-        "ans_summary", lang, total=len(rows), yes=counts["yes"], no=counts["no"], twins=counts["twin"], other=other, measures=measures
-    )
+    summary = text("ans_summary", lang, total=len(rows), yes=counts["yes"], no=counts["no"])
+    if counts["twin"]:
+        summary += text("ans_twins", lang, n=counts["twin"])
+    if counts["none"]:
+        summary += text("ans_other", lang, n=counts["none"])
+    summary += "."
+    if measures != len(rows):
+        summary += " " + text("ans_measures", lang, n=measures)
     name = labels.display(iri, lang)
     title = text(title_key, lang, name=name)
     show_responsible = kind != "actor" or any(len(r.responsible) > 1 or (r.responsible and r.responsible[0].iri != iri) for r in rows)
@@ -432,7 +436,7 @@ def location_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[
     kinds = {value_of(o) for o in _objects(ctx, iri, RDF_TYPE)}
     if k2 + "SourceLocation" not in kinds:
         return None
-    facts = [Fact("loc_facts", text("loc_facts", lang), [labels.source(iri, lang)])]
+    facts: list[Fact] = []
     docs = [o for o in _objects(ctx, iri, DCT + "isPartOf") if isinstance(o, ox.NamedNode)]
     if docs:
         facts.append(Fact("loc_document", text("loc_document", lang), [labels.term(d, lang) for d in docs]))

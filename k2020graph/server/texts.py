@@ -335,6 +335,10 @@ EXTERNAL_LABELS: dict[str, dict[str, str]] = {
     "http://xmlns.com/foaf/0.1/page": {"nb": "nettside", "en": "web page"},
     "http://www.w3.org/ns/prov#wasDerivedFrom": {"nb": "avledet fra", "en": "derived from"},
     "http://www.w3.org/ns/org#unitOf": {"nb": "enhet i", "en": "unit of"},
+    "http://www.w3.org/ns/org#Organization": {"nb": "organisasjon", "en": "organisation"},
+    "http://www.w3.org/ns/org#FormalOrganization": {"nb": "organisasjon", "en": "organisation"},
+    "http://www.w3.org/ns/org#OrganizationalUnit": {"nb": "organisasjonsenhet", "en": "organisational unit"},
+    "http://www.w3.org/ns/org#classification": {"nb": "aktørtype", "en": "kind of actor"},
     "http://www.w3.org/ns/org#originalOrganization": {"nb": "opprinnelig organisasjon", "en": "original organisation"},
     "http://www.w3.org/ns/org#resultingOrganization": {"nb": "resulterende organisasjon", "en": "resulting organisation"},
 }
