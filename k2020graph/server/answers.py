@@ -300,8 +300,9 @@ def answer_kind(ctx: Context, iri: str) -> str | None:
         return "strategy"
     if k2 + "GrantScheme" in kinds:
         return "scheme"
-    if k2 + "Tiltak" in kinds and not _has_direct(ctx, ox.NamedNode(iri)):
-        return "k2025"
+    to_tiltak = ox.NamedNode(k2 + "toTiltak")
+    if k2 + "Tiltak" in kinds and any(True for _ in ctx.store.raw.quads_for_pattern(None, to_tiltak, ox.NamedNode(iri))):
+        return "k2025"  # a tiltak that K2020 tiltak continue as
     return None
 
 
