@@ -94,6 +94,8 @@ ANSWER_TEXTS: dict[str, dict[str, str]] = {
     "flow_label": {"nb": "Tilskudd fra {grantor} til {recipient}", "en": "Grant from {grantor} to {recipient}"},
     "flow_for": {"nb": " (tiltak {nr})", "en": " (tiltak {nr})"},
     "figure_label": {"nb": "{quantity}: {value}", "en": "{quantity}: {value}"},
+    "component_label": {"nb": "Tabellkomponent: {name}", "en": "Table component: {name}"},
+    "structure_label": {"nb": "Tabellstruktur", "en": "Table structure"},
     "figure_year": {"nb": " ({year})", "en": " ({year})"},
     # home
     "home_answers": {"nb": "Svar med ett klikk", "en": "Answers in one click"},

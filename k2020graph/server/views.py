@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from .composed import composed_label
 from .context import Context
 from .texts import EXTERNAL_LABELS, text
 
@@ -273,30 +274,8 @@ class Labeller:
         return [q.object for q in self.raw.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(predicate), None)]
 
     def composed_label(self, iri: str, lang: str) -> str | None:
-        """A readable name for an unlabelled funding flow or figure, from what it states (None: neither)."""
-        kinds = {value_of(o) for o in self.objects(iri, RDF_TYPE)}
-        if self.k2 + "FundingFlow" in kinds:
-            names = {}
-            for role in ("grantor", "recipient"):
-                found = [self.display(o.value, lang) for o in self.objects(iri, self.k2 + role) if isinstance(o, ox.NamedNode)]
-                names[role] = ", ".join(sorted(found)) or text("not_stated", lang)
-            shown = text("flow_label", lang, **names)
-            numbers = [
-                value_of(n)
-                for t in self.objects(iri, self.k2 + "forTiltak")
-                if isinstance(t, ox.NamedNode)
-                for n in self.objects(t.value, SKOS + "notation")
-            ]
-            return shown + (text("flow_for", lang, nr=", ".join(sorted(numbers, key=natural_key))) if numbers else "")
-        if self.k2 + "Figure" in kinds:
-            quantity = [self.display(o.value, lang) for o in self.objects(iri, self.k2 + "quantity") if isinstance(o, ox.NamedNode)]
-            values = [value_of(o) for o in self.objects(iri, self.k2 + "value")]
-            units = [self.display(o.value, lang) for o in self.objects(iri, self.k2 + "unit") if isinstance(o, ox.NamedNode)]
-            years = [value_of(o) for o in self.objects(iri, self.k2 + "year")]
-            value = " ".join([*values[:1], *units[:1]]) or text("not_stated", lang)
-            shown = text("figure_label", lang, quantity=(quantity or ["?"])[0].capitalize(), value=value)
-            return shown + (text("figure_year", lang, year=years[0]) if years else "")
-        return None
+        """A readable name for an unlabelled resource from what it states (:mod:`.composed`)."""
+        return composed_label(self, iri, lang)
 
     def document_name(self, doc: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, lang: str) -> str:
         """A source document as citations name it: its short name, else its title."""
