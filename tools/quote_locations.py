@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
         "",
     ]
     for _, _, _, loc, lit in entries:
-        out.append(f"src:{loc[len(SRC):]} k2:quote {turtle_string(str(lit))}@{lit.language} .")
+        out.append(f"src:{loc[len(SRC) :]} k2:quote {turtle_string(str(lit))}@{lit.language} .")
     (ROOT / "data" / "turtle" / "quotations.ttl").write_text("\n".join(out) + "\n", encoding="utf-8")
     print(f"{len(entries)} quotations", file=sys.stderr)
     return 0

@@ -69,7 +69,8 @@ ANSWER_TEXTS: dict[str, dict[str, str]] = {
     },
     "twin_legend": {
         "nb": "Et krysslistet tiltak står i kildene under to nummer; «tvilling» merker nummeret der kilden ikke svarer selv.",
-        "en": "A cross-listed tiltak is listed under two numbers; «twin» marks the number under which the source gives no answer itself.",
+        "en": "A cross-listed tiltak is listed under two numbers; «twin» marks the number under which the source "
+        "gives no answer itself.",
     },
     # sources a person can check
     "doc_facts": {"nb": "Om dokumentet", "en": "About the document"},

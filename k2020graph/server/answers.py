@@ -197,10 +197,15 @@ def fact_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> FactSheet
         if prop == "continuationStatus":
             _twin_note(ctx, labels, iri, objects, fact, lang)
         facts.append(fact)
-    for key, predicates in (("fact_strategy", (k2 + "strategy", k2 + "inferredStrategy")), ("fact_twin", (k2 + "crossListedWith",))):
+    for key, predicates in (
+        ("fact_strategy", (k2 + "strategy", k2 + "inferredStrategy")),
+        ("fact_twin", (k2 + "crossListedWith",)),
+    ):
         nodes = [o for p in predicates for o in _objects(ctx, iri, p) if isinstance(o, ox.NamedNode)]
         if nodes:
-            facts.append(Fact(key, text(key, lang), [labels.term(n, lang) for n in sorted(nodes, key=lambda n: natural_key(n.value))]))
+            facts.append(
+                Fact(key, text(key, lang), [labels.term(n, lang) for n in sorted(nodes, key=lambda n: natural_key(n.value))])
+            )
     numbers = _measure_numbers(ctx, iri)
     if numbers:
         facts.append(Fact("fact_numbers", text("fact_numbers", lang), [labels.term(ox.NamedNode(n), lang) for n in numbers]))
@@ -210,7 +215,9 @@ def fact_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> FactSheet
 def _measure_numbers(ctx: Context, iri: str) -> list[str]:
     """A measure's K2020 numbers (none for a tiltak)."""
     measure = ox.NamedNode(ctx.prefixes["k2"] + "measure")
-    return sorted({value_of(q.subject) for q in ctx.store.raw.quads_for_pattern(None, measure, ox.NamedNode(iri))}, key=natural_key)
+    return sorted(
+        {value_of(q.subject) for q in ctx.store.raw.quads_for_pattern(None, measure, ox.NamedNode(iri))}, key=natural_key
+    )
 
 
 def _twin_note(ctx: Context, labels: Labeller, iri: str, objects: list, fact: Fact, lang: str) -> None:  # type: ignore[type-arg]
@@ -274,7 +281,11 @@ def disagreements(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[D
                 for loc, values in by_location.items()
             ]
             says.sort(key=lambda s: s.citation.sort_key)
-            label = text(key, lang) if len(props) == 1 else text(key, lang) + (" (start)" if prop.startswith("start") else " (slutt)" if lang == "nb" else " (end)")
+            label = (
+                text(key, lang)
+                if len(props) == 1
+                else text(key, lang) + (" (start)" if prop.startswith("start") else " (slutt)" if lang == "nb" else " (end)")
+            )
             out.append(Disagreement(label, says))
     return out
 
@@ -308,9 +319,7 @@ def answer_kind(ctx: Context, iri: str) -> str | None:
 
 def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str) -> AnswerTable | None:
     title_key, where = ANSWERS[kind]
-    query = (
-        "SELECT DISTINCT ?t ?nr ?m WHERE { " + where + " ?t a k2:Tiltak ; skos:notation ?nr . OPTIONAL { ?t k2:measure ?m } }"
-    )
+    query = "SELECT DISTINCT ?t ?nr ?m WHERE { " + where + " ?t a k2:Tiltak ; skos:notation ?nr . OPTIONAL { ?t k2:measure ?m } }"
     result = ctx.store.raw.query(ctx.sparql_prefixes() + bind(query, {"this": ox.NamedNode(iri)}))
     found: dict[str, tuple[str, str | None]] = {}
     for row in result:  # type: ignore[union-attr]
@@ -334,9 +343,7 @@ def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str)
             (o for o in _objects(ctx, t, k2 + "continuesAs") if isinstance(o, ox.NamedNode)),
             key=lambda n: (positions.get(str(n), 999), natural_key(n.value)),
         )
-        responsible = [
-            labels.term(o, lang) for o in _objects(ctx, t, k2 + "responsibleActor") if isinstance(o, ox.NamedNode)
-        ]
+        responsible = [labels.term(o, lang) for o in _objects(ctx, t, k2 + "responsibleActor") if isinstance(o, ox.NamedNode)]
         key = {concept + "yes": "yes", concept + "no": "no"}.get(own[0] if own else "", "none")
         continued = labels.display(own[0], lang) if own else text("not_stated", lang)
         twin_view = None
@@ -380,7 +387,9 @@ def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str)
         summary += " " + text("ans_measures", lang, n=measures)
     name = labels.display(iri, lang)
     title = text(title_key, lang, name=name)
-    show_responsible = kind != "actor" or any(len(r.responsible) > 1 or (r.responsible and r.responsible[0].iri != iri) for r in rows)
+    show_responsible = kind != "actor" or any(
+        len(r.responsible) > 1 or (r.responsible and r.responsible[0].iri != iri) for r in rows
+    )
     return AnswerTable(title, rows, counts, measures, summary, show_responsible)
 
 
@@ -418,13 +427,9 @@ def document_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[
     if covers:
         facts.append(Fact("doc_covers", text("doc_covers", lang), covers))
     publisher = nodes_of(DCT + "publisher")
-    facts.append(
-        Fact("doc_publisher", text("doc_publisher", lang), publisher or [TermView("literal", text("not_stated", lang))])
-    )
+    facts.append(Fact("doc_publisher", text("doc_publisher", lang), publisher or [TermView("literal", text("not_stated", lang))]))
     address = nodes_of(FOAF + "page")
-    facts.append(
-        Fact("doc_address", text("doc_address", lang), address or [TermView("literal", text("doc_no_address", lang))])
-    )
+    facts.append(Fact("doc_address", text("doc_address", lang), address or [TermView("literal", text("doc_no_address", lang))]))
     languages = [labels.display(value_of(o), lang).rsplit("/", 1)[-1] for o in _objects(ctx, iri, DCT + "language")]
     if languages:
         facts.append(Fact("doc_language", text("doc_language", lang), [TermView("literal", ", ".join(sorted(languages)))]))

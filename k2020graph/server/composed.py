@@ -43,7 +43,10 @@ def composed_label(labels: Labeller, iri: str, lang: str) -> str | None:
         grantor = ", ".join(names(k2 + "grantor")) or text("not_stated", lang)
         recipient = ", ".join(names(k2 + "recipient")) or text("not_stated", lang)
         numbers = sorted(
-            _value(n) for t in labels.objects(iri, k2 + "forTiltak") if isinstance(t, ox.NamedNode) for n in labels.objects(t.value, SKOS_NOTATION)
+            _value(n)
+            for t in labels.objects(iri, k2 + "forTiltak")
+            if isinstance(t, ox.NamedNode)
+            for n in labels.objects(t.value, SKOS_NOTATION)
         )
         shown = text("flow_label", lang, grantor=grantor, recipient=recipient)
         return shown + (text("flow_for", lang, nr=", ".join(numbers)) if numbers else "")

@@ -397,16 +397,14 @@ class Site:
 
 def owners(site: Site, lang: str) -> list[tuple[TermView, int]]:
     """The responsible units and actors of K2020 tiltak, each with its number of tiltak, for the home page."""
-    query = (
-        "SELECT ?actor (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a k2:Tiltak ; k2:responsibleActor ?actor } GROUP BY ?actor"
-    )
+    query = "SELECT ?actor (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a k2:Tiltak ; k2:responsibleActor ?actor } GROUP BY ?actor"
     found = [(site.labels.term(row["actor"], lang), int(row["n"].value)) for row in site.select(query)]
     return sorted(found, key=lambda pair: (-pair[1], pair[0].sort_key))
 
 
 def documents(site: Site, lang: str) -> list[TermView]:
     """The source documents, by their title, for the home page."""
-    query = "SELECT ?doc WHERE { ?doc a k2:SourceDocument ; k2:fileName ?file FILTER(STRENDS(?file, \".txt\")) }"
+    query = 'SELECT ?doc WHERE { ?doc a k2:SourceDocument ; k2:fileName ?file FILTER(STRENDS(?file, ".txt")) }'
     return sorted((site.labels.term(row["doc"], lang) for row in site.select(query)), key=lambda v: v.sort_key)
 
 

@@ -294,7 +294,11 @@ class Labeller:
         docs = [q.object for q in self.raw.quads_for_pattern(node, ox.NamedNode(DCT + "isPartOf"), None)]
         end = [value_of(q.object) for q in self.raw.quads_for_pattern(node, ox.NamedNode(self.k2 + "lineEnd"), None)]
         name = self.document_name(docs[0], lang) if docs else "?"
-        table = self.pick(self.literals(docs[0].value, self.k2 + "tableName"), lang) if docs and isinstance(docs[0], ox.NamedNode) else None
+        table = (
+            self.pick(self.literals(docs[0].value, self.k2 + "tableName"), lang)
+            if docs and isinstance(docs[0], ox.NamedNode)
+            else None
+        )
         if table is not None:
             record = ox.NamedNode(self.k2 + "TiltakRecord")
             numbers = sorted(

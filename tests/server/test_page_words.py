@@ -2,8 +2,9 @@
 
 Every page reachable from the home page through the links a user sees (the part of each page outside
 its "technical" block of raw triples, marked ``data-raw``) is fetched in bokmål, and the first
-:data:`ENGLISH_PER_FOLDER` pages of each folder in English; its visible text must not name the project's internals: seed documents, file names, line-number
-IRIs, prefixed names of the graph's resources, or the project's notes on its sources.
+:data:`ENGLISH_PER_FOLDER` pages of each folder in English; its visible text must not name the
+project's internals: seed documents, file names, line-number IRIs, prefixed names of the graph's
+resources, or the project's notes on its sources.
 """
 
 from __future__ import annotations
@@ -50,7 +51,14 @@ def internal_words(text: str) -> list[str]:
 
 
 def test_checker_finds_each_kind_of_word() -> None:
-    for sample in ("seed-001, linje 5", "seed 000", "001_85afa97b513bbd00.txt", "k2025.md says", "src:x-L12-14", "flow:seed000-k2020-1.1"):
+    for sample in (
+        "seed-001, linje 5",
+        "seed 000",
+        "001_85afa97b513bbd00.txt",
+        "k2025.md says",
+        "src:x-L12-14",
+        "flow:seed000-k2020-1.1",
+    ):
         assert internal_words(sample), sample
     assert internal_words("Sluttrapport K2020, tabell 1, rad 3.14") == []
 
