@@ -457,6 +457,39 @@ def location_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[
     return facts
 
 
+#: What a funding flow's and a figure's page states first: (class, properties in reading order).
+THING_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("FundingFlow", ("grantor", "recipient", "forTiltak", "viaScheme", "amount", "year", "quote")),
+    ("Figure", ("about", "quantity", "value", "unit", "year", "quote")),
+)
+
+
+def thing_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[Fact] | None:
+    """A funding flow's or a figure's statements, named by the ontology's labels, cited by its sources."""
+    k2 = ctx.prefixes["k2"]
+    kinds = {value_of(o) for o in _objects(ctx, iri, RDF_TYPE)}
+    for cls, props in THING_FACTS:
+        if k2 + cls not in kinds:
+            continue
+        cites = sorted(
+            (labels.source(value_of(o), lang) for o in _objects(ctx, iri, DCT + "source") if isinstance(o, ox.NamedNode)),
+            key=lambda v: v.sort_key,
+        )
+        facts = []
+        for prop in props:
+            objects = [o for o in _objects(ctx, iri, k2 + prop) if isinstance(o, ox.NamedNode | ox.Literal)]
+            if not objects:
+                continue
+            label = labels.display(k2 + prop, lang)
+            views = [labels.term(o, lang) for o in objects]
+            quote_lang = next((o.language for o in objects if isinstance(o, ox.Literal) and o.language), None)
+            facts.append(Fact(prop, label[:1].upper() + label[1:], views, lang=quote_lang if quote_lang != lang else None))
+        if facts:
+            facts[-1].citations = cites
+        return facts
+    return None
+
+
 # -- the page ---------------------------------------------------------------------------------------------
 
 #: Sections of :data:`.views.HIGHLIGHTS` that an answer table replaces, by kind of answer.
@@ -476,6 +509,9 @@ def enrich(ctx: Context, labels: Labeller, view: ResourceView, lang: str) -> Res
     doc = document_sheet(ctx, labels, iri, lang)
     if doc is not None:
         view.about, view.about_title = doc, text("doc_facts", lang)
+    thing = thing_sheet(ctx, labels, iri, lang)
+    if thing is not None:
+        view.about, view.about_title = thing, text("facts", lang)
     loc = location_sheet(ctx, labels, iri, lang)
     if loc is not None:
         view.about, view.about_title = loc, text("loc_facts", lang)
