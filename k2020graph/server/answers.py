@@ -317,39 +317,73 @@ def answer_kind(ctx: Context, iri: str) -> str | None:
     return None
 
 
+@dataclass
+class _Found:
+    number: str
+    measure: str | None = None
+    names: list[ox.Literal] = field(default_factory=list)
+    status: set[str] = field(default_factory=set)
+    start: set[str] = field(default_factory=set)
+    end: set[str] = field(default_factory=set)
+    continued: set[str] = field(default_factory=set)
+    k2025: dict[str, int] = field(default_factory=dict)
+    responsible: set[str] = field(default_factory=set)
+
+
+#: One query for every row of an answer table: the direct facts of each K2020 tiltak that ``?t`` binds.
+_ROWS = """SELECT ?t ?nr ?m ?name ?status ?start ?end ?cont ?k ?pos ?resp WHERE {
+  %s
+  ?t a k2:Tiltak ; skos:notation ?nr .
+  OPTIONAL { ?t k2:measure ?m }
+  OPTIONAL { ?t k2:name ?name }
+  OPTIONAL { ?t k2:tiltakStatus ?status }
+  OPTIONAL { ?t k2:startedText ?start }
+  OPTIONAL { ?t k2:endedText ?end }
+  OPTIONAL { ?t k2:continuationStatus ?cont }
+  OPTIONAL { ?t k2:responsibleActor ?resp }
+  OPTIONAL { ?t k2:continuesAs ?k .
+    OPTIONAL { ?st k2:statementSubject ?t ; k2:statementProperty k2:continuesAs ; k2:statementValue ?k ; k2:position ?pos } }
+}"""
+
+
 def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str) -> AnswerTable | None:
     title_key, where = ANSWERS[kind]
-    query = "SELECT DISTINCT ?t ?nr ?m WHERE { " + where + " ?t a k2:Tiltak ; skos:notation ?nr . OPTIONAL { ?t k2:measure ?m } }"
-    result = ctx.store.raw.query(ctx.sparql_prefixes() + bind(query, {"this": ox.NamedNode(iri)}))
-    found: dict[str, tuple[str, str | None]] = {}
+    result = ctx.store.raw.query(ctx.sparql_prefixes() + bind(_ROWS % where, {"this": ox.NamedNode(iri)}))
+    found: dict[str, _Found] = {}
     for row in result:  # type: ignore[union-attr]
-        m = row["m"]
-        found[row["t"].value] = (row["nr"].value, m.value if isinstance(m, ox.NamedNode) else None)
+        f = found.setdefault(row["t"].value, _Found(row["nr"].value))
+        values = {name: row[name] for name in ("m", "name", "status", "start", "end", "cont", "k", "pos", "resp")}
+        if isinstance(values["m"], ox.NamedNode):
+            f.measure = values["m"].value
+        if isinstance(values["name"], ox.Literal) and values["name"] not in f.names:
+            f.names.append(values["name"])
+        for attr, name in (
+            ("status", "status"),
+            ("start", "start"),
+            ("end", "end"),
+            ("continued", "cont"),
+            ("responsible", "resp"),
+        ):
+            if values[name] is not None:
+                getattr(f, attr).add(values[name].value)
+        if values["k"] is not None:
+            position = int(values["pos"].value) if values["pos"] is not None else 999
+            f.k2025[values["k"].value] = min(position, f.k2025.get(values["k"].value, 999))
     if not found:
         return None
     k2 = ctx.prefixes["k2"]
     concept = ctx.base + "id/concept/continuation-"
     rows: list[AnswerRow] = []
-    for t, (nr, measure) in sorted(found.items(), key=lambda kv: natural_key(kv[1][0])):
-        names = [o for o in _objects(ctx, t, k2 + "name") if isinstance(o, ox.Literal)]
-        best = labels.pick(names, lang)
-        status = [labels.display(o.value, lang) for o in _objects(ctx, t, k2 + "tiltakStatus") if isinstance(o, ox.NamedNode)]
-        start = [o.value for o in _objects(ctx, t, k2 + "startedText") if isinstance(o, ox.Literal)]
-        end = [o.value for o in _objects(ctx, t, k2 + "endedText") if isinstance(o, ox.Literal)]
-        period = f"{start[0] if start else '?'}–{end[0] if end else ''}" if start or end else ""
-        own = [o.value for o in _objects(ctx, t, k2 + "continuationStatus") if isinstance(o, ox.NamedNode)]
-        _, positions = _citations(ctx, labels, t, "continuesAs", lang)
-        k2025 = sorted(
-            (o for o in _objects(ctx, t, k2 + "continuesAs") if isinstance(o, ox.NamedNode)),
-            key=lambda n: (positions.get(str(n), 999), natural_key(n.value)),
-        )
-        responsible = [labels.term(o, lang) for o in _objects(ctx, t, k2 + "responsibleActor") if isinstance(o, ox.NamedNode)]
+    for t, f in sorted(found.items(), key=lambda kv: natural_key(kv[1].number)):
+        best = labels.pick(f.names, lang)
+        period = f"{min(f.start) if f.start else '?'}–{min(f.end) if f.end else ''}" if f.start or f.end else ""
+        own = sorted(f.continued)
         key = {concept + "yes": "yes", concept + "no": "no"}.get(own[0] if own else "", "none")
         continued = labels.display(own[0], lang) if own else text("not_stated", lang)
+        k2025_views = [labels.term(ox.NamedNode(k), lang) for k in sorted(f.k2025, key=lambda k: (f.k2025[k], natural_key(k)))]
         twin_view = None
-        k2025_views = [labels.term(n, lang) for n in k2025]
-        if key == "none" and measure is not None:
-            for twin in _measure_numbers(ctx, measure):
+        if key == "none" and f.measure is not None:
+            for twin in _measure_numbers(ctx, f.measure):
                 twin_answer = [o.value for o in _objects(ctx, twin, k2 + "continuationStatus") if isinstance(o, ox.NamedNode)]
                 if twin != t and twin_answer and twin_answer[0] in (concept + "yes", concept + "no"):
                     twin_view = labels.term(ox.NamedNode(twin), lang)
@@ -364,10 +398,10 @@ def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str)
         rows.append(
             AnswerRow(
                 tiltak=labels.term(ox.NamedNode(t), lang),
-                number=nr,
+                number=f.number,
                 name=best.value if best is not None else "",
-                responsible=sorted(responsible, key=lambda v: v.sort_key),
-                status=", ".join(status),
+                responsible=sorted((labels.term(ox.NamedNode(r), lang) for r in f.responsible), key=lambda v: v.sort_key),
+                status=", ".join(sorted(labels.display(v, lang) for v in f.status)),
                 period=period,
                 continued=continued,
                 continued_key=key,
@@ -376,7 +410,7 @@ def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str)
             )
         )
     counts = {k: sum(1 for r in rows if r.continued_key == k) for k in ("yes", "no", "twin", "none")}
-    measures = len({found[r.tiltak.iri or ""][1] or r.tiltak.iri for r in rows})
+    measures = len({found[r.tiltak.iri or ""].measure or r.tiltak.iri for r in rows})
     summary = text("ans_summary", lang, total=len(rows), yes=counts["yes"], no=counts["no"])
     if counts["twin"]:
         summary += text("ans_twins", lang, n=counts["twin"])
