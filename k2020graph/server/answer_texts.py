@@ -41,7 +41,7 @@ ANSWER_TEXTS: dict[str, dict[str, str]] = {
     "technical": {"nb": "Teknisk: alle tripler", "en": "Technical: all triples"},
     "iri_of_page": {"nb": "IRI", "en": "IRI"},
     # answer tables
-    "ans_owned": {"nb": "Tiltak med {name} som ansvarlig", "en": "Tiltak with {name} responsible"},
+    "ans_owned": {"nb": "Tiltak med {name} som ansvarlig", "en": "Tiltak for which {name} is responsible"},
     "ans_strategy": {"nb": "Tiltak i strategien", "en": "Tiltak of the strategy"},
     "ans_scheme": {"nb": "Tiltak som bruker ordningen", "en": "Tiltak that use the scheme"},
     "ans_k2025": {"nb": "K2020-tiltak som videreføres i dette tiltaket", "en": "K2020 tiltak that continue in this tiltak"},
@@ -57,6 +57,18 @@ ANSWER_TEXTS: dict[str, dict[str, str]] = {
     "ans_summary": {
         "nb": "{total} nummer: {yes} videreført, {no} ikke videreført",
         "en": "{total} numbers: {yes} continued, {no} not continued",
+    },
+    "ans_summary_one": {
+        "nb": "{total} nummer: {yes} videreført, {no} ikke videreført",
+        "en": "{total} number: {yes} continued, {no} not continued",
+    },
+    "ans_twins_one": {
+        "nb": ", {n} krysslistet tvilling (svaret står under tvillingnummeret)",
+        "en": ", {n} cross-listed twin (the answer is under the twin number)",
+    },
+    "ans_measures_one": {
+        "nb": "Med krysslistede tiltak regnet én gang: {n} tiltak.",
+        "en": "With cross-listed tiltak counted once: {n} tiltak.",
     },
     "ans_twins": {
         "nb": ", {n} krysslistede tvillinger (svaret står under tvillingnummeret)",

@@ -301,6 +301,11 @@ ANSWERS: dict[str, tuple[str, str]] = {
 }
 
 
+def plural(key: str, n: int) -> str:
+    """The text key for ``n`` of something: ``key + "_one"`` for one, else ``key``."""
+    return key + "_one" if n == 1 else key
+
+
 def answer_kind(ctx: Context, iri: str) -> str | None:
     """Which answer table a resource's page opens with, if any."""
     k2 = ctx.prefixes["k2"]
@@ -411,14 +416,14 @@ def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str)
         )
     counts = {k: sum(1 for r in rows if r.continued_key == k) for k in ("yes", "no", "twin", "none")}
     measures = len({found[r.tiltak.iri or ""].measure or r.tiltak.iri for r in rows})
-    summary = text("ans_summary", lang, total=len(rows), yes=counts["yes"], no=counts["no"])
+    summary = text(plural("ans_summary", len(rows)), lang, total=len(rows), yes=counts["yes"], no=counts["no"])
     if counts["twin"]:
-        summary += text("ans_twins", lang, n=counts["twin"])
+        summary += text(plural("ans_twins", counts["twin"]), lang, n=counts["twin"])
     if counts["none"]:
         summary += text("ans_other", lang, n=counts["none"])
     summary += "."
     if measures != len(rows):
-        summary += " " + text("ans_measures", lang, n=measures)
+        summary += " " + text(plural("ans_measures", measures), lang, n=measures)
     name = labels.display(iri, lang)
     title = text(title_key, lang, name=name)
     show_responsible = kind != "actor" or any(
