@@ -26,10 +26,11 @@ from rdflib import Graph
 from .. import __version__
 from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
 from ..exports import export_graph
+from .answers import enrich
 from .context import Context, Problem
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
-from .texts import LANGS, both, text, translator
+from .texts import LANGS, TEXTS, both, text, translator
 from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, site_path, value_of
 
 VOID = "http://rdfs.org/ns/void#"
@@ -149,7 +150,7 @@ class Site:
         cached = not_modified(request, etag, headers)
         if cached is not None:
             return cached
-        view = describe(self.ctx, self.labels, iri, lang)
+        view = enrich(self.ctx, self.labels, describe(self.ctx, self.labels, iri, lang), lang)
         formats = [(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]
         sparql = "/query?" + urlencode({"query": f"DESCRIBE <{iri}>"})
         response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql)
@@ -191,7 +192,7 @@ class Site:
         names: dict[str, list[ox.Literal]] = defaultdict(list)
         query = (
             f"SELECT ?s ?type ?name WHERE {{ {where} "
-            "OPTIONAL { ?s a ?type } OPTIONAL { ?r k2:recordOf ?s ; dct:title ?name } }"
+            "OPTIONAL { ?s a ?type } OPTIONAL { { ?s k2:name ?name } UNION { ?r k2:recordOf ?s ; dct:title ?name } } }"
         )
         for row in self.select(query, **bindings):
             s = row["s"]
@@ -394,6 +395,19 @@ class Site:
         return self.ctx.cached("dump:" + fmt, build, len)
 
 
+def owners(site: Site, lang: str) -> list[tuple[TermView, int]]:
+    """The responsible units and actors of K2020 tiltak, each with its number of tiltak, for the home page."""
+    query = "SELECT ?actor (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a k2:Tiltak ; k2:responsibleActor ?actor } GROUP BY ?actor"
+    found = [(site.labels.term(row["actor"], lang), int(row["n"].value)) for row in site.select(query)]
+    return sorted(found, key=lambda pair: (-pair[1], pair[0].sort_key))
+
+
+def documents(site: Site, lang: str) -> list[TermView]:
+    """The source documents, by their title, for the home page."""
+    query = 'SELECT ?doc WHERE { ?doc a k2:SourceDocument ; k2:fileName ?file FILTER(STRENDS(?file, ".txt")) }'
+    return sorted((site.labels.term(row["doc"], lang) for row in site.select(query)), key=lambda v: v.sort_key)
+
+
 def make_router(ctx: Context, site: Site) -> APIRouter:
     router = APIRouter(tags=["Linked data"])
     base = ctx.base
@@ -437,6 +451,9 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             request,
             "home.html",
             lang,
+            owners=owners(site, lang),
+            documents=documents(site, lang),
+            folder_titles={name: text(f"folder_{name}", lang) for name, _, _ in site.folders() if f"folder_{name}" in TEXTS},
             triples=len(ctx.store),
             folders=folders,
             classes=main_classes,
@@ -457,7 +474,10 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             rows = site.index_rows(subjects, lang)
             if not rows:
                 raise Problem(404, f"{prefix}: " + both("no_data"))
-            return index(request, f"/id/{path}", rows, lang, prefix)
+            folder = path.rstrip("/")
+            key = f"folder_{folder}"
+            title = text(key, lang) if key in TEXTS else text("folder_other", lang, name=folder)
+            return index(request, title, rows, lang, prefix)
         return site.resource_response(request, base + "id/" + path)
 
     @router.get("/def", name="ontology", summary="The ontology: documentation (HTML) or its triples")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..texts import LANGS, both_languages, lookup
+from .answer_texts import ANSWER_TEXTS
 from .search_texts import SEARCH_TEXTS
 from .write_texts import WRITE_TEXTS
 
@@ -278,6 +279,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`.write_texts`)
 TEXTS.update(SEARCH_TEXTS)  # and the search's (:mod:`.search_texts`)
+TEXTS.update(ANSWER_TEXTS)  # fact sheets and answer tables (:mod:`.answer_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:
@@ -334,6 +336,10 @@ EXTERNAL_LABELS: dict[str, dict[str, str]] = {
     "http://xmlns.com/foaf/0.1/page": {"nb": "nettside", "en": "web page"},
     "http://www.w3.org/ns/prov#wasDerivedFrom": {"nb": "avledet fra", "en": "derived from"},
     "http://www.w3.org/ns/org#unitOf": {"nb": "enhet i", "en": "unit of"},
+    "http://www.w3.org/ns/org#Organization": {"nb": "organisasjon", "en": "organisation"},
+    "http://www.w3.org/ns/org#FormalOrganization": {"nb": "organisasjon", "en": "organisation"},
+    "http://www.w3.org/ns/org#OrganizationalUnit": {"nb": "organisasjonsenhet", "en": "organisational unit"},
+    "http://www.w3.org/ns/org#classification": {"nb": "aktørtype", "en": "kind of actor"},
     "http://www.w3.org/ns/org#originalOrganization": {"nb": "opprinnelig organisasjon", "en": "original organisation"},
     "http://www.w3.org/ns/org#resultingOrganization": {"nb": "resulterende organisasjon", "en": "resulting organisation"},
 }

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from .composed import composed_label
 from .context import Context
 from .texts import EXTERNAL_LABELS, text
 
@@ -155,6 +156,11 @@ class ResourceView:
     cards: list[Card] = field(default_factory=list)
     cards_title: str = ""
     incoming: list[IncomingGroup] = field(default_factory=list)
+    # set by :func:`.answers.enrich`: the facts first, the answer table, a source's particulars
+    facts: Any = None
+    answer: Any = None
+    about: Any = None
+    about_title: str = ""
 
     @property
     def empty(self) -> bool:
@@ -236,7 +242,7 @@ class Labeller:
                     return best.value
             if iri in EXTERNAL_LABELS:
                 return EXTERNAL_LABELS[iri].get(lang) or EXTERNAL_LABELS[iri]["en"]
-            return self.location_text(iri, lang)
+            return self.composed_label(iri, lang) or self.location_text(iri, lang)
 
         return self._labels.get_or_build((iri, lang), build)
 
@@ -264,18 +270,50 @@ class Labeller:
             return TermView("literal", value, lang=node.language, datatype=shown)
         return TermView("literal", str(node))
 
+    def objects(self, iri: str, predicate: str) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
+        return [q.object for q in self.raw.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(predicate), None)]
+
+    def composed_label(self, iri: str, lang: str) -> str | None:
+        """A readable name for an unlabelled resource from what it states (:mod:`.composed`)."""
+        return composed_label(self, iri, lang)
+
+    def document_name(self, doc: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, lang: str) -> str:
+        """A source document as citations name it: its short name, else its title."""
+        if not isinstance(doc, ox.NamedNode):
+            return "?"
+        short = self.pick(self.literals(doc.value, DCT + "alternative"), lang)
+        return short.value if short is not None else self.display(doc.value, lang)
+
     def location_text(self, iri: str, lang: str) -> str | None:
-        """A source location as "seed-001, lines 283–291" (None if ``iri`` is no location)."""
+        """A source location as a citation: "Sluttrapport K2020, tabell 1, rad 3.14" for a row of a
+        document's table of tiltak, else "Sluttrapport K2020, linje 5" (None if ``iri`` is no location)."""
         node = ox.NamedNode(iri)
         start = [value_of(q.object) for q in self.raw.quads_for_pattern(node, ox.NamedNode(self.k2 + "lineStart"), None)]
         if not start:
             return None
         docs = [q.object for q in self.raw.quads_for_pattern(node, ox.NamedNode(DCT + "isPartOf"), None)]
         end = [value_of(q.object) for q in self.raw.quads_for_pattern(node, ox.NamedNode(self.k2 + "lineEnd"), None)]
-        name = "?"
-        if docs and isinstance(docs[0], ox.NamedNode):
-            curie = self.curie(docs[0].value)
-            name = curie.split(":", 1)[1] if curie and curie.startswith("src:") else self.display(docs[0].value, lang)
+        name = self.document_name(docs[0], lang) if docs else "?"
+        table = (
+            self.pick(self.literals(docs[0].value, self.k2 + "tableName"), lang)
+            if docs and isinstance(docs[0], ox.NamedNode)
+            else None
+        )
+        if table is not None:
+            record = ox.NamedNode(self.k2 + "TiltakRecord")
+            numbers = sorted(
+                {
+                    value_of(n)
+                    for q in self.raw.quads_for_pattern(None, ox.NamedNode(DCT_SOURCE), node)
+                    if isinstance(q.subject, ox.NamedNode) and record in self.objects(q.subject.value, RDF_TYPE)
+                    for t in self.objects(q.subject.value, self.k2 + "recordOf")
+                    if isinstance(t, ox.NamedNode)
+                    for n in self.objects(t.value, SKOS + "notation")
+                },
+                key=natural_key,
+            )
+            if numbers:
+                return f"{name}, {table.value}, {text('row', lang)} {' / '.join(numbers)}"
         if end and end[0] != start[0]:
             return f"{name}, {text('lines', lang)} {start[0]}–{end[0]}"
         return f"{name}, {text('line', lang)} {start[0]}"
@@ -450,7 +488,10 @@ def _highlight(ctx: Context, labels: Labeller, h: Highlight, iri: str, lang: str
         return None
     if not h.order:
         rows.sort(key=lambda r: r[0][0].sort_key if r[0] else ())
-    return Section(h.key, text(h.key, lang), [text("col_" + c, lang) for c in h.columns], rows, more)
+    # a column that no row fills (flows without amounts, say) is left out, not shown empty
+    keep = [i for i in range(len(h.columns)) if any(row[i] for row in rows)]
+    rows = [[row[i] for i in keep] for row in rows]
+    return Section(h.key, text(h.key, lang), [text("col_" + h.columns[i], lang) for i in keep], rows, more)
 
 
 def _properties(labels: Labeller, iri: str, lang: str, skip: set[str]) -> list[PropertyRow]:

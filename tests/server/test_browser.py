@@ -78,7 +78,7 @@ def test_run_a_canned_query_and_follow_a_tiltak_link(server: Any, page: Any) -> 
     assert page.inner_text("h1") == "K2020-tiltak 3.14"
     k2025 = page.inner_text("#sec_k2025")
     assert "K2025-tiltak 1.31" in k2025 and "K2025-tiltak 1.10" in k2025
-    assert "seed-001, linje 283–291" in k2025
+    assert "Sluttrapport K2020, tabell 1, rad 3.14" in k2025  # the source as a citation
 
     page.click("a[hreflang='en']")  # the visible language switch
     page.wait_for_url("**lang=en**")

@@ -42,8 +42,8 @@ def test_tiltak_page(client: TestClient) -> None:
     links = hrefs(html)
     assert {"/id/tiltak/k2025-1.31", "/id/tiltak/k2025-1.10"} <= links  # its K2025 numbers
     assert "Videreført som K2025-tiltak" in html
-    assert "seed-001, linje 283–291" in html  # the source of each fact
-    assert "seed-000, linje 1031–1036" in html
+    assert "Sluttrapport K2020, tabell 1, rad 3.14" in html  # the source of each fact, as a citation
+    assert "Kompetanseløft 2020: oppgåver og tiltak i budsjettåret 2017, linje 1031–1036" in html  # no short name
     assert "/id/flow/seed001-k2020-3.14" in links and "Tilskuddsstrømmer" in html
     assert "/id/strategy/k2020-3" in links and "/def#strategy" in links  # every property a link
     assert "Vary" in client.get("/id/tiltak/k2020-3.14", headers=HTML).headers
@@ -58,7 +58,7 @@ def test_k2025_order_on_the_page_follows_the_source(client: TestClient) -> None:
 def test_language_by_accept_language_and_by_switch(client: TestClient) -> None:
     html = page(client, "/id/tiltak/k2020-3.14", **{"Accept-Language": "en-GB,en;q=0.9"})
     assert "<h1>K2020 tiltak 3.14</h1>" in html
-    assert "Continued as K2025 tiltak" in html and "seed-001, lines 283–291" in html
+    assert "Continued as K2025 tiltak" in html and "Final report K2020, table 1, row 3.14" in html
     r = client.get("/id/tiltak/k2020-3.14?lang=en", headers=HTML)
     assert "<h1>K2020 tiltak 3.14</h1>" in r.text
     assert r.cookies.get("lang") == "en" or "lang=en" in r.headers.get("set-cookie", "")
@@ -106,13 +106,13 @@ def test_page_etag(client: TestClient) -> None:
 
 def test_k2025_number_lists_its_k2020_sources(client: TestClient) -> None:
     html = page(client, "/id/tiltak/k2025-1.10")
-    assert "Videreføring av K2020-tiltak" in html
+    assert "Videreføring av K2020-tiltak" in html  # without the direct layer (no rules/), the records' view
     assert {"/id/tiltak/k2020-3.2", "/id/tiltak/k2020-3.14"} <= hrefs(html)
 
 
 def test_division_lists_its_tiltak(client: TestClient) -> None:
     html = page(client, "/id/actor/hdir-ph")
-    assert "Ansvarlig for tiltak" in html
+    assert "Ansvarlig for tiltak" in html  # without the direct layer (no rules/), the records' view
     assert {"/id/tiltak/k2020-3.2", "/id/tiltak/k2020-3.14", "/id/record/seed000-k2020-3.2"} <= hrefs(html)
     assert "/id/tiltak/k2020-1.1" not in hrefs(html)  # KP's
     parent = page(client, "/id/actor/hdir")
@@ -122,7 +122,7 @@ def test_division_lists_its_tiltak(client: TestClient) -> None:
 def test_scheme_lists_its_flows_figures_and_users(client: TestClient) -> None:
     html = page(client, "/id/scheme/kompetanse-og-innovasjonstilskudd")
     assert {"/id/flow/seed001-k2020-3.14", "/id/figure/seed002-L1234", "/id/tiltak/k2020-3.14"} <= hrefs(html)
-    assert "Tall fra kildene" in html and "Brukes av tiltak" in html
+    assert "Tall fra kildene" in html and "Tiltak som bruker ordningen" in html
 
 
 def test_strategy_plan_and_source_location(client: TestClient) -> None:
