@@ -10,7 +10,7 @@ Prints three tables (Markdown):
     wall and CPU seconds of ``validate_graphs`` (data already parsed), and microseconds per triple; the
     ratio of the largest to the smallest per-triple CPU time is the flatness figure (target within 2x);
 (c) at 100k triples, a one-tiltak change (notation, strategy and a comment of one tiltak) validated by
-    ``validate_change`` against a full ``validate_graphs`` of the changed data in the same run.
+    ``validate_incremental`` against a full ``validate_graphs`` of the changed data in the same run.
 
 The machine is shared: read the ratios of one run. CPU time is printed beside wall time, since wall time
 on a loaded machine mostly measures the other jobs.
@@ -39,7 +39,7 @@ from k2020graph import shacl  # noqa: E402
 from k2020graph.loading import KnowledgeGraph  # noqa: E402
 from k2020graph.namespaces import K2  # noqa: E402
 from k2020graph.project import Project  # noqa: E402
-from k2020graph.validation import validate_change, validate_graphs  # noqa: E402
+from k2020graph.validation import validate_incremental, validate_graphs  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -137,7 +137,7 @@ def bench_incremental(size: str, changes: int) -> None:
     inc_wall, inc_cpu = [], []
     for _ in range(changes):
         w, c = time.perf_counter(), time.process_time()
-        inc = validate_change(base, d, changed, added, removed, compiled, o)
+        inc = validate_incremental(base, d, changed, added, removed, compiled, o)
         inc_wall.append(time.perf_counter() - w)
         inc_cpu.append(time.process_time() - c)
     w, c = time.perf_counter(), time.process_time()
@@ -150,7 +150,7 @@ def bench_incremental(size: str, changes: int) -> None:
     print(f"\n## (c) One-tiltak change at {size} ({len(d) + len(o):,} triples): incremental vs full\n")
     print("| validation | wall ms | CPU ms |")
     print("|---|---:|---:|")
-    print(f"| incremental (validate_change, median of {changes}) | {iw:.1f} | {ic:.1f} |")
+    print(f"| incremental (validate_incremental, median of {changes}) | {iw:.1f} | {ic:.1f} |")
     print(f"| full (validate_graphs, fast engine) | {full_wall * 1000:.0f} | {full_cpu * 1000:.0f} |")
     print(
         f"\nfull / incremental: {full_wall * 1000 / iw:.0f}x wall, {full_cpu * 1000 / max(ic, 0.001):.0f}x CPU; "

@@ -265,7 +265,7 @@ def _report_from_raw(raws: list[Any], data: Graph, ontology: Graph | None, shape
     return _finish(results, _report_graph(results, raws, shapes), data, ontology)
 
 
-def validate_change(
+def validate_incremental(
     base_report: ValidationReport,
     base: Graph,
     changed: Graph,

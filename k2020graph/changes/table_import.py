@@ -11,7 +11,7 @@ statement of a source of its own (issue 9's rule), written to ``data/turtle/corr
 The tiltak table query and the direct layer's rules take the newest source that states a value, so the
 correction shows in both. What cannot be mapped (an unknown number, a composed column, an emptied cell,
 …) is explained row by row; nothing is written then. The change passes through the same
-:class:`~k2020graph.changes.Change` and :func:`~k2020graph.changes.validate_change` as every other.
+:class:`~k2020graph.changes.Change` and :func:`~k2020graph.changes.check` as every other.
 """
 
 from __future__ import annotations
