@@ -212,7 +212,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.apply:
         say("Ikke skrevet (bruk --apply).", "Not written (use --apply).")
         return 0
-    target = ti.apply_import(project, imported)
+    target = ti.apply_import(project, imported, f"cli:{author}")
     say(f"Skrevet: {target}", f"Written: {target}")
     return 0
 

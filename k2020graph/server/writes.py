@@ -40,7 +40,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ..changes import Change, ChangeReport, Snapshot, between, check
-from ..changes.persist import audit_entry, commit, last_modified, place, recover, render
+from ..changes.persist import audit_dir_of, audit_entry, commit, last_modified, place, recover, render
 from ..changes.report import format_json, format_text
 from ..changes.snapshot import from_project
 from ..errors import InputError
@@ -163,7 +163,7 @@ class Writes:
 
     @property
     def audit_dir(self) -> Path:
-        return self.ctx.settings.audit_dir or self.kg.project.root / ".k2020graph" / "audit"
+        return self.ctx.settings.audit_dir or audit_dir_of(self.kg.project.root)
 
     def graph_file(self, graph: str) -> Path:
         prefix = self.ctx.base + "graph/"
