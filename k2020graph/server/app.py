@@ -268,9 +268,11 @@ def create_app(
     app.include_router(api.make_router(ctx))
     app.include_router(querypage.make_router(ctx, site))
     if settings.write_tokens:  # writes exist only when a token is configured
-        from . import writes
+        from . import changepage, writes
 
-        app.include_router(writes.make_router(ctx, writes.setup(ctx)))
+        write_path = writes.setup(ctx)
+        app.include_router(writes.make_router(ctx, write_path))
+        app.include_router(changepage.make_router(ctx, write_path, site))  # /change: the page over the same road
     app.include_router(linkeddata.make_router(ctx, site))
     app.include_router(linkeddata.make_fallback_router(ctx, site))
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .change_texts import CHANGE_TEXTS
 from .write_texts import WRITE_TEXTS
 
 LANGS = ("nb", "en")
@@ -275,6 +276,7 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`.write_texts`)
+TEXTS.update(CHANGE_TEXTS)  # the change page's and the change history's (:mod:`.change_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:

@@ -103,6 +103,16 @@ def read_token_file(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(tokens)
 
 
+_RECORD_OF = "https://w3id.org/k2020graph/def#recordOf"
+
+
+def touched(triples: set[ox.Triple]) -> list[str]:
+    """The named resources ``triples`` are about: their subjects, and what a record is a record of."""
+    out = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
+    out |= {t.object.value for t in triples if t.predicate.value == _RECORD_OF and isinstance(t.object, ox.NamedNode)}
+    return sorted(out)
+
+
 def check_token(given: str, tokens: tuple[tuple[str, str], ...]) -> str | None:
     """The name of the token ``given`` is, or None. Every token is compared, each in constant time."""
     found = None
@@ -278,6 +288,7 @@ class Writes:
                 "added": len(staged.added),
                 "removed": len(staged.removed),
                 "files": entry.files,
+                "resources": touched(staged.added | staged.removed),
                 "audit": entry.id,
                 "results": warnings.get("results", []),
             },
