@@ -30,6 +30,7 @@ from .context import Context, Problem
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
 from .texts import LANGS, both, text, translator
+from .history import audit_history, history_view
 from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, site_path, value_of
 
 VOID = "http://rdfs.org/ns/void#"
@@ -94,6 +95,7 @@ class Site:
         self.templates = Jinja2Templates(directory=str(ctx.templates_dir))
         self.templates.env.globals.update(version=__version__, data_version=ctx.version)
         ctx.swap_hooks.append(lambda: self.templates.env.globals.update(data_version=ctx.version))
+        self.history = audit_history(ctx)  # the change history on resource pages (None: no audit log here)
 
     # -- responses ------------------------------------------------------------------------------------
 
@@ -152,7 +154,8 @@ class Site:
         view = describe(self.ctx, self.labels, iri, lang)
         formats = [(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]
         sparql = "/query?" + urlencode({"query": f"DESCRIBE <{iri}>"})
-        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql)
+        history = history_view(self.history, iri, self.ctx.store.raw, self.labels, lang)
+        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql, history=history)
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return response
 
