@@ -39,7 +39,7 @@ from k2020graph import shacl  # noqa: E402
 from k2020graph.loading import KnowledgeGraph  # noqa: E402
 from k2020graph.namespaces import K2  # noqa: E402
 from k2020graph.project import Project  # noqa: E402
-from k2020graph.validation import validate_incremental, validate_graphs  # noqa: E402
+from k2020graph.validation import validate_graphs, validate_incremental  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from k2020graph import shacl
 from k2020graph.namespaces import K2
-from k2020graph.validation import ValidationReport, validate_incremental, validate_graphs
+from k2020graph.validation import ValidationReport, validate_graphs, validate_incremental
 
 Triple = tuple
 

@@ -230,7 +230,11 @@ def make_router(ctx: Context, writes: Writes, site: Site) -> APIRouter:
                 return JSONResponse({"status": outcome.status, "error": message}, status_code=409)
             return page(request, lang, 409, error=message)
         links = _changed_links(site, outcome.body.get("resources", []), lang)
-        body = {**outcome.body, "message": text("change_applied", lang), "links": [{"href": v.href, "text": v.text} for v in links]}
+        body = {
+            **outcome.body,
+            "message": text("change_applied", lang),
+            "links": [{"href": v.href, "text": v.text} for v in links],
+        }
         if wants_json:
             return JSONResponse(body)
         return page(request, lang, 200, applied=body, links=links)

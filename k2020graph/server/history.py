@@ -71,7 +71,7 @@ class AuditHistory:
                 self._entries, self._stamp = _parse(self.path), stamp
             return self._entries
 
-    def touching(self, iri: str, store: ox.Store) -> tuple[list[HistoryEntry], int]:
+    def touching(self, iri: str, store: Any) -> tuple[list[HistoryEntry], int]:
         """The entries that touch ``iri`` (newest first, at most :data:`SHOWN_ENTRIES`), and how many more."""
         entries = self._load()
         if not entries:
@@ -120,7 +120,7 @@ def _parse(path: Path) -> list[_Parsed]:
     return out
 
 
-def history_view(history: AuditHistory | None, iri: str, store: ox.Store, labels: Any, lang: str) -> dict[str, Any] | None:
+def history_view(history: AuditHistory | None, iri: str, store: Any, labels: Any, lang: str) -> dict[str, Any] | None:
     """What the resource page's history block shows: each entry's lines as labelled terms (``labels``: the
     site's :class:`~.views.Labeller`); the subject is left out where it is the resource itself."""
     if history is None:
@@ -137,7 +137,16 @@ def history_view(history: AuditHistory | None, iri: str, store: ox.Store, labels
             }
             for ln in e.lines
         ]
-        shown.append({"time": e.time, "shown": e.time.replace("T", " ")[:19], "who": e.who, "operation": e.operation, "lines": lines, "more": e.more})
+        shown.append(
+            {
+                "time": e.time,
+                "shown": e.time.replace("T", " ")[:19],
+                "who": e.who,
+                "operation": e.operation,
+                "lines": lines,
+                "more": e.more,
+            }
+        )
     return {"entries": shown, "older": older}
 
 

@@ -27,10 +27,10 @@ from .. import __version__
 from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
 from ..exports import export_graph
 from .context import Context, Problem
+from .history import audit_history, history_view
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
 from .texts import LANGS, both, text, translator
-from .history import audit_history, history_view
 from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, site_path, value_of
 
 VOID = "http://rdfs.org/ns/void#"

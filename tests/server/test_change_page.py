@@ -100,7 +100,7 @@ def test_a_valid_turtle_change_is_shown_then_applied(app: TestClient, root: Path
     tiltak = app.get("/id/tiltak/k2020-1.1")
     assert "Menn i helse og omsorg" in tiltak.text
     history = tiltak.text[tiltak.text.index('id="history"') :]
-    assert "alice" in history and "<ins><span class=\"lit\">Menn i helse og omsorg" in history
+    assert "alice" in history and '<ins><span class="lit">Menn i helse og omsorg' in history
     assert str(entry["time"]) in history
     # another tiltak's page shows no history: the change did not touch it
     assert 'id="history"' not in app.get("/id/tiltak/k2020-3.14").text

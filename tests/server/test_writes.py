@@ -318,9 +318,7 @@ def test_update_never_at_sparql(writer: TestClient) -> None:
 
 
 #: Never finishes over the ontology and the data: a four-way cartesian product in the WHERE.
-SLOW_UPDATE = (
-    f"INSERT {{ ?a <{RDFS_COMMENT}> \"never\" }} WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }}"
-)
+SLOW_UPDATE = f'INSERT {{ ?a <{RDFS_COMMENT}> "never" }} WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }}'
 
 
 def _cmdline(pid: int) -> str:
