@@ -10,7 +10,8 @@ Prints three tables (Markdown):
     wall and CPU seconds of ``validate_graphs`` (data already parsed), and microseconds per triple; the
     ratio of the largest to the smallest per-triple CPU time is the flatness figure (target within 2x);
 (c) at 100k triples, a one-tiltak change (notation, strategy and a comment of one tiltak) validated by
-    ``validate_incremental`` against a full ``validate_graphs`` of the changed data in the same run.
+    ``validate_incremental`` against a full ``validate_graphs`` of the changed data in the same run;
+(d) the same change through ``changes.check`` (what every write runs), the base report known.
 
 The machine is shared: read the ratios of one run. CPU time is printed beside wall time, since wall time
 on a loaded machine mostly measures the other jobs.
@@ -158,13 +159,46 @@ def bench_incremental(size: str, changes: int) -> None:
     )
 
 
+def bench_check(size: str, changes: int) -> None:
+    """(d) The one road of every write: ``changes.check`` of the same one-tiltak change, with the report of the
+    served data known (as a server keeps it) and the shapes compiled, the Change built from file snapshots."""
+    from k2020graph.changes import Snapshot, between, check
+    from k2020graph.changes.snapshot import from_project
+
+    project = Project.at(synthetic_root(size))
+    base_snapshot = from_project(project)
+    data = Snapshot(base_snapshot.files).graph("data")
+    added, removed = one_tiltak_change(data)
+    files = dict(base_snapshot.files)
+    path = next(p for p, ts in files.items() if removed[0] in ts)
+    files[path] = frozenset((files[path] - set(removed)) | set(added))
+    change = between(base_snapshot, Snapshot(files))
+    compiled = shacl.compile_shapes(change.graph("changed", "shapes"))
+    base = validate_graphs(change.graph("base", "data"), change.graph("base", "shapes"), change.graph("base", "ontology"))
+    walls, cpus = [], []
+    for _ in range(changes):
+        fresh = between(base_snapshot, Snapshot(files))  # the graphs of a new Change are built anew each time
+        w, c = time.perf_counter(), time.process_time()
+        report = check(fresh, base_report=base, shapes=compiled)
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    print(f"\n## (d) The same change through changes.check (the one road of every write) at {size}\n")
+    print("| step | wall ms | CPU ms |")
+    print("|---|---:|---:|")
+    print(
+        f"| changes.check, base report known (median of {changes}) | {statistics.median(walls) * 1000:.0f} | "
+        f"{statistics.median(cpus) * 1000:.0f} |"
+    )
+    print(f"\nnew results: {len(report.new)}; conforms: {report.conforms}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="5k,10k,50k,100k")
     ap.add_argument("--incremental-size", default="100k")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--changes", type=int, default=5)
-    ap.add_argument("--skip", default="", help="comma-separated parts to skip: cli, sizes, incremental")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: cli, sizes, incremental, check")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     if "cli" not in skip:
@@ -173,6 +207,8 @@ def main() -> None:
         bench_sizes([x for x in args.sizes.split(",") if x])
     if "incremental" not in skip:
         bench_incremental(args.incremental_size, args.changes)
+    if "check" not in skip:
+        bench_check(args.incremental_size, args.changes)
 
 
 if __name__ == "__main__":

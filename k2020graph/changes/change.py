@@ -210,12 +210,21 @@ def classify(change: Change, base: ValidationReport, changed: ValidationReport) 
     """Sort the changed graph's results into new, already there (possibly reworded), and resolved."""
     keys: dict[int, ResultKey] = {}
     before: dict[ResultKey, list[ValidationResult]] = defaultdict(list)
+    none = Graph()
+
+    def report_graph(report: ValidationReport, r: ValidationResult) -> Graph:
+        # read (and so built, see ValidationReport.report_graph) only where a blank node is to be spelt
+        blank = any(isinstance(n, BNode) for n in (r.focus, r.source_shape, r.path, r.value, r.constraint))
+        return report.report_graph if blank else none
+
     for r in base.results:
-        k = keys[id(r)] = result_key(r, change.graph("base", "data"), base.report_graph, change.graph("base", "shapes"))
+        k = keys[id(r)] = result_key(r, change.graph("base", "data"), report_graph(base, r), change.graph("base", "shapes"))
         before[k].append(r)
     new, existing, reworded = [], [], []
     for r in changed.results:
-        k = keys[id(r)] = result_key(r, change.graph("changed", "data"), changed.report_graph, change.graph("changed", "shapes"))
+        k = keys[id(r)] = result_key(
+            r, change.graph("changed", "data"), report_graph(changed, r), change.graph("changed", "shapes")
+        )
         candidates = before.get(k)
         if not candidates:
             new.append(r)

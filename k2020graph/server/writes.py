@@ -148,7 +148,7 @@ class Staged:
 
 
 #: How many staged changes the change page keeps for "apply" (the oldest is dropped first).
-PREVIEWS = 8
+PREVIEWS = 4
 
 
 @dataclass
@@ -313,6 +313,8 @@ class Writes:
     def keep(self, staged: Staged) -> str:
         """Keep ``staged`` for :meth:`apply_kept`; its id."""
         key = secrets.token_urlsafe(18)
+        for cached in ("_graphs", "triples"):  # the change's rdflib graphs: rebuilt if ever read again
+            staged.change.__dict__.pop(cached, None)
         self.previews[key] = staged
         while len(self.previews) > PREVIEWS:
             self.previews.popitem(last=False)
