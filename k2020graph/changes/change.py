@@ -70,8 +70,23 @@ class Change:
         """Per role, (triples removed, triples added), blank nodes in canonical form."""
         out = {}
         for role in ROLES:
-            d = triple_diff(_union(self.base.of(role)), _union(self.changed.of(role)))
-            out[role] = (d.removed, d.added)
+            old_files, new_files = self.base.of(role), self.changed.of(role)
+            differing = {p for p in set(old_files) | set(new_files) if old_files.get(p) is not new_files.get(p)}
+            differing = {p for p in differing if old_files.get(p) != new_files.get(p)}
+            if not differing:
+                out[role] = (frozenset(), frozenset())
+                continue
+            # Only the files that differ are compared (each file's blank nodes are its own, so this is exact),
+            # less a triple that a file both sides share still holds.
+            d = triple_diff(
+                _union({p: old_files[p] for p in differing if p in old_files}),
+                _union({p: new_files[p] for p in differing if p in new_files}),
+            )
+            shared = [triples for p, triples in old_files.items() if p not in differing]
+            out[role] = (
+                frozenset(t for t in d.removed if not any(t in f for f in shared)),
+                frozenset(t for t in d.added if not any(t in f for f in shared)),
+            )
         return out
 
     @property
