@@ -68,7 +68,7 @@ class Change:
     @cached_property
     def triples(self) -> dict[str, tuple[frozenset[Triple], frozenset[Triple]]]:
         """Per role, (triples removed, triples added), blank nodes in canonical form."""
-        out = {}
+        out: dict[str, tuple[frozenset[Triple], frozenset[Triple]]] = {}
         for role in ROLES:
             old_files, new_files = self.base.of(role), self.changed.of(role)
             differing = {p for p in set(old_files) | set(new_files) if old_files.get(p) is not new_files.get(p)}
