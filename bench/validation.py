@@ -10,7 +10,8 @@ Prints three tables (Markdown):
     wall and CPU seconds of ``validate_graphs`` (data already parsed), and microseconds per triple; the
     ratio of the largest to the smallest per-triple CPU time is the flatness figure (target within 2x);
 (c) at 100k triples, a one-tiltak change (notation, strategy and a comment of one tiltak) validated by
-    ``validate_change`` against a full ``validate_graphs`` of the changed data in the same run.
+    ``validate_incremental`` against a full ``validate_graphs`` of the changed data in the same run;
+(d) the same change through ``changes.check`` (what every write runs), the base report known.
 
 The machine is shared: read the ratios of one run. CPU time is printed beside wall time, since wall time
 on a loaded machine mostly measures the other jobs.
@@ -39,7 +40,7 @@ from k2020graph import shacl  # noqa: E402
 from k2020graph.loading import KnowledgeGraph  # noqa: E402
 from k2020graph.namespaces import K2  # noqa: E402
 from k2020graph.project import Project  # noqa: E402
-from k2020graph.validation import validate_change, validate_graphs  # noqa: E402
+from k2020graph.validation import validate_graphs, validate_incremental  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -137,7 +138,7 @@ def bench_incremental(size: str, changes: int) -> None:
     inc_wall, inc_cpu = [], []
     for _ in range(changes):
         w, c = time.perf_counter(), time.process_time()
-        inc = validate_change(base, d, changed, added, removed, compiled, o)
+        inc = validate_incremental(base, d, changed, added, removed, compiled, o)
         inc_wall.append(time.perf_counter() - w)
         inc_cpu.append(time.process_time() - c)
     w, c = time.perf_counter(), time.process_time()
@@ -150,12 +151,49 @@ def bench_incremental(size: str, changes: int) -> None:
     print(f"\n## (c) One-tiltak change at {size} ({len(d) + len(o):,} triples): incremental vs full\n")
     print("| validation | wall ms | CPU ms |")
     print("|---|---:|---:|")
-    print(f"| incremental (validate_change, median of {changes}) | {iw:.1f} | {ic:.1f} |")
+    print(f"| incremental (validate_incremental, median of {changes}) | {iw:.1f} | {ic:.1f} |")
     print(f"| full (validate_graphs, fast engine) | {full_wall * 1000:.0f} | {full_cpu * 1000:.0f} |")
     print(
         f"\nfull / incremental: {full_wall * 1000 / iw:.0f}x wall, {full_cpu * 1000 / max(ic, 0.001):.0f}x CPU; "
         f"same results: {same}; target: incremental under 100 ms"
     )
+
+
+def bench_check(size: str, changes: int) -> None:
+    """(d) The one road of every write: ``changes.check`` of the same one-tiltak change, with the report of the
+    served data known (as a server keeps it) and the shapes compiled, the Change built from file snapshots."""
+    from k2020graph.changes import Snapshot, between, check
+    from k2020graph.changes.snapshot import from_project
+
+    project = Project.at(synthetic_root(size))
+    base_snapshot = from_project(project)
+    data = Snapshot(base_snapshot.files).graph("data")
+    added, removed = one_tiltak_change(data)
+    files = dict(base_snapshot.files)
+    path = next(p for p, ts in files.items() if removed[0] in ts)
+    files[path] = frozenset((files[path] - set(removed)) | set(added))
+    change = between(base_snapshot, Snapshot(files))
+    compiled = shacl.compile_shapes(change.graph("changed", "shapes"))
+    for shape in compiled.shapes:  # as a server does once: parse the SPARQL constraints
+        for part in (shape, *shape.properties):
+            for c in part.sparql:
+                c.analysis  # noqa: B018
+    base = validate_graphs(change.graph("base", "data"), change.graph("base", "shapes"), change.graph("base", "ontology"))
+    walls, cpus = [], []
+    for _ in range(changes):
+        fresh = between(base_snapshot, Snapshot(files))  # the graphs of a new Change are built anew each time
+        w, c = time.perf_counter(), time.process_time()
+        report = check(fresh, base_report=base, shapes=compiled)
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    print(f"\n## (d) The same change through changes.check (the one road of every write) at {size}\n")
+    print("| step | wall ms | CPU ms |")
+    print("|---|---:|---:|")
+    print(
+        f"| changes.check, base report known (median of {changes}) | {statistics.median(walls) * 1000:.0f} | "
+        f"{statistics.median(cpus) * 1000:.0f} |"
+    )
+    print(f"\nnew results: {len(report.new)}; conforms: {report.conforms}")
 
 
 def main() -> None:
@@ -164,7 +202,7 @@ def main() -> None:
     ap.add_argument("--incremental-size", default="100k")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--changes", type=int, default=5)
-    ap.add_argument("--skip", default="", help="comma-separated parts to skip: cli, sizes, incremental")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: cli, sizes, incremental, check")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     if "cli" not in skip:
@@ -173,6 +211,8 @@ def main() -> None:
         bench_sizes([x for x in args.sizes.split(",") if x])
     if "incremental" not in skip:
         bench_incremental(args.incremental_size, args.changes)
+    if "check" not in skip:
+        bench_check(args.incremental_size, args.changes)
 
 
 if __name__ == "__main__":

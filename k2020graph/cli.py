@@ -96,7 +96,7 @@ def _validate_change(args: argparse.Namespace) -> int:
     def validate(data, shapes, ontology):  # type: ignore[no-untyped-def]
         return validate_graphs(data, shapes, ontology, engine=args.engine)
 
-    report = changes.validate_change(change, validate, rules=read_rules(project.rule_files))
+    report = changes.check(change, validate, rules=read_rules(project.rule_files))
     sys.stdout.write(FORMATTERS[args.format](report, args.lang, args.all))
     return 0 if report.conforms else 1
 
@@ -201,7 +201,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     semantic = diff.diff_graphs(change.graph("base", "data"), change.graph("changed", "data"), [change.graph("base", "ontology")])
     out.write("\n" + diff.format_text(semantic, lang))
-    report = changes.validate_change(change)
+    report = changes.check(change)
     out.write("\n" + format_text(report, lang))
     if imported.problems:
         say("Ingenting er skrevet: rett radene over først.", "Nothing was written: fix the rows above first.")
@@ -212,7 +212,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.apply:
         say("Ikke skrevet (bruk --apply).", "Not written (use --apply).")
         return 0
-    target = ti.apply_import(project, imported)
+    target = ti.apply_import(project, imported, f"cli:{author}")
     say(f"Skrevet: {target}", f"Written: {target}")
     return 0
 

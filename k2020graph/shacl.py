@@ -14,7 +14,7 @@ pyshacl stays the reference engine (``validate_graphs(..., engine="pyshacl")``);
   group is what SHACL's pre-binding means for these queries: every later pattern, ``FILTER``, ``BIND``,
   ``OPTIONAL``, ``UNION`` branch and ``(NOT) EXISTS`` sees ``$this`` bound.
 
-Incremental validation (:func:`validate_change`) re-validates only the focus nodes a change can affect; the
+Incremental validation (:func:`validate_incremental`) re-validates only the focus nodes a change can affect; the
 rule is documented on :func:`affected_focus_nodes`.
 """
 
@@ -868,7 +868,7 @@ def affected_focus_nodes(shape: Shape, delta: Sequence[Triple], views: Sequence[
        ``*``/``+``, or a pattern cannot reach ``$this``, every focus node of the shape is re-validated.
 
     The closure constraints (no pattern mentions ``$this``, every pattern mentions ``?value``) are handled by
-    value instead, in :func:`validate_change`.
+    value instead, in :func:`validate_incremental`.
     """
     out: set[Node] = set()
     for t in delta:

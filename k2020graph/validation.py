@@ -44,8 +44,16 @@ class ValidationResult:
 @dataclass
 class ValidationReport:
     results: list[ValidationResult]
-    report_graph: Graph
+    #: The report as RDF, or what builds it on first use (:attr:`report_graph`): an incremental report
+    #: of a few changed results among thousands need not rebuild thousands of report nodes that no one reads.
+    graph_source: Graph | Callable[[], Graph] = field(repr=False)
     labels: dict[Node, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def report_graph(self) -> Graph:
+        if not isinstance(self.graph_source, Graph):
+            self.graph_source = self.graph_source()
+        return self.graph_source
 
     @property
     def conforms(self) -> bool:
@@ -187,10 +195,24 @@ def _validate_pyshacl(
     return _finish(results, bind_prefixes(report_graph), data, ontology)
 
 
-def _finish(results: list[ValidationResult], report_graph: Graph, data: Graph, ontology: Graph | None) -> ValidationReport:
+def _finish(
+    results: list[ValidationResult],
+    report_graph: Graph | Callable[[], Graph],
+    data: Graph,
+    ontology: Graph | None,
+    known: tuple[dict[Node, dict[str, str]], set[Node]] | None = None,
+) -> ValidationReport:
+    """The report, results in their order, with the labels of their nodes. ``known``: labels already read
+    and the nodes whose labels may have changed since (read again); every other node's are taken as known."""
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     results.sort(key=lambda r: (order.get(r.severity, 3), str(r.focus), str(r.source_shape), str(r.value)))
-    labels = _labels(data, ontology, {n for r in results for n in (r.focus, r.value, r.path) if n is not None})
+    nodes = {n for r in results for n in (r.focus, r.value, r.path) if n is not None}
+    if known is None:
+        labels = _labels(data, ontology, nodes)
+    else:
+        previous, stale = known
+        labels = {n: previous[n] for n in nodes if n in previous and n not in stale}
+        labels.update(_labels(data, ontology, {n for n in nodes if n not in labels}))
     return ValidationReport(results, report_graph, labels)
 
 
@@ -265,7 +287,7 @@ def _report_from_raw(raws: list[Any], data: Graph, ontology: Graph | None, shape
     return _finish(results, _report_graph(results, raws, shapes), data, ontology)
 
 
-def validate_change(
+def validate_incremental(
     base_report: ValidationReport,
     base: Graph,
     changed: Graph,
@@ -303,8 +325,24 @@ def validate_change(
     kept = [r for k, r in enumerate(base_report.results) if k not in drop]
     fresh = [_result_from_raw(raw) for raw in raws]
     results = kept + fresh
-    graph = _report_graph(results, [None] * len(kept) + raws, shapes, base_report.report_graph)
-    return _finish(results, graph, changed, ontology)
+    # The report graph is built when first read. A kept result's blank-node path is copied from the shapes
+    # (where the fast engine's paths live), else from the base report's graph, which is then read now, so
+    # that no chain of unread reports is kept alive from one change to the next.
+    shapes_graph: Graph = shapes
+    previous = None
+    if any(isinstance(r.path, BNode) and (r.path, None, None) not in shapes_graph for r in kept):
+        previous = base_report.report_graph
+    raws_all = [None] * len(kept) + raws
+    in_order = list(results)  # _finish sorts ``results``; the report graph pairs each with its raw result
+    # labels: a node's may have changed only where a changed triple is about it
+    stale = {t[0] for t in [*added, *removed]}
+    return _finish(
+        results,
+        lambda: _report_graph(in_order, raws_all, shapes_graph, previous),
+        changed,
+        ontology,
+        known=(base_report.labels, stale),
+    )
 
 
 def _labels(data: Graph, ontology: Graph | None, nodes: set[Node]) -> dict[Node, dict[str, str]]:

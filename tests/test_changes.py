@@ -117,7 +117,7 @@ def test_a_replaced_file_brings_in_exactly_its_new_result(small: Project, tmp_pa
         (EX.b, EX.name, Literal("B")),
     }
     assert change.removed == frozenset()
-    report = changes.validate_change(change)
+    report = changes.check(change)
     assert _summary(report.new) == {(str(EX.a), "MaxCountConstraintComponent", "Violation")}
     assert not report.conforms
     assert _summary(report.resolved) == {(str(EX.b), "MinCountConstraintComponent", "Violation")}
@@ -141,7 +141,7 @@ def test_the_same_file_again_changes_nothing_and_validates_once(small: Project, 
 
     change = changes.with_files(small, [_edit(tmp_path, "things.ttl", BASE_DATA)])
     assert change.is_empty and [(f.path, f.status) for f in change.files] == [("data/turtle/things.ttl", "unchanged")]
-    report = changes.validate_change(change, counting)
+    report = changes.check(change, counting)
     assert len(calls) == 1
     assert report.new == [] and report.resolved == [] and report.conforms
     assert len(report.existing) == 3  # ex:b's missing name, the unnamed part, ex:a's two comments
@@ -151,7 +151,7 @@ def test_another_file_is_added_and_a_fix_conforms(small: Project, tmp_path: Path
     note = _edit(tmp_path, "note.ttl", PREFIXES + 'ex:b ex:name "B" .\n')
     change = changes.with_files(small, [note])
     assert [(f.path, f.status, f.given) for f in change.files] == [("data/turtle/note.ttl", "added", str(note))]
-    report = changes.validate_change(change)
+    report = changes.check(change)
     assert report.new == [] and report.conforms
     assert _summary(report.resolved) == {(str(EX.b), "MinCountConstraintComponent", "Violation")}
     # the repository's files are untouched
@@ -208,7 +208,7 @@ def test_changed_since_a_revision_reads_the_old_files_from_git(small: Project) -
         ("data/turtle/things.ttl", "modified"),
     ]
     assert (EX.d, RDF.type, EX.Thing) in change.added
-    report = changes.validate_change(change)
+    report = changes.check(change)
     assert _summary(report.new) == {
         (str(EX.a), "MaxCountConstraintComponent", "Violation"),
         (str(EX.d), "MinCountConstraintComponent", "Violation"),
@@ -222,7 +222,7 @@ def test_changed_since_a_revision_reads_the_old_files_from_git(small: Project) -
         ),
         encoding="utf-8",
     )
-    report = changes.validate_change(changes.since(small, "HEAD"))
+    report = changes.check(changes.since(small, "HEAD"))
     assert ("_:", "MinCountConstraintComponent", "Warning") in _summary(report.new)
     assert ("_:", "MinCountConstraintComponent", "Violation") in _summary(report.resolved)
     assert report.change.triples["shapes"][0] == {(EX["PartShape-name"], SH.severity, SH.Violation)}
@@ -245,7 +245,7 @@ def test_validating_a_change_leaves_it_alone(small: Project, tmp_path: Path) -> 
     change = changes.with_files(small, [_edit(tmp_path, "things.ttl", CHANGED_DATA)])
     files = (dict(change.base.files), dict(change.changed.files))
     graphs = {(side, role): set(change.graph(side, role)) for side in ("base", "changed") for role in ("data", "shapes")}
-    changes.validate_change(change)
+    changes.check(change)
     assert (dict(change.base.files), dict(change.changed.files)) == files
     assert {key: set(change.graph(*key)) for key in graphs} == graphs
     assert (EX.a, EX.name, Literal("A2")) in graphs["changed", "data"]

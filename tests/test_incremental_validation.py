@@ -1,4 +1,4 @@
-"""Incremental validation (validate_change) gives exactly the full re-validation's results.
+"""Incremental validation (validate_incremental) gives exactly the full re-validation's results.
 
 Many random changes, generated with fixed seeds, on the repository's own data: single triples removed,
 objects replaced, types dropped or added, literals retyped, whole resources removed, and one-tiltak edits
@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from k2020graph import shacl
 from k2020graph.namespaces import K2
-from k2020graph.validation import ValidationReport, validate_change, validate_graphs
+from k2020graph.validation import ValidationReport, validate_graphs, validate_incremental
 
 Triple = tuple
 
@@ -89,7 +89,7 @@ def test_random_change_equals_full_validation(base, seed: int) -> None:  # type:
     rng = random.Random(seed)
     added, removed = random_change(rng, kg.data_graph, triples)
     changed = apply(kg.data_graph, added, removed)
-    incremental = validate_change(report, kg.data_graph, changed, added, removed, compiled, kg.ontology_graph)
+    incremental = validate_incremental(report, kg.data_graph, changed, added, removed, compiled, kg.ontology_graph)
     full = validate_graphs(changed, kg.shapes_graph, kg.ontology_graph, engine="fast")
     a, b = keys(incremental), keys(full)
     assert a == b, f"only incremental: {list((a - b).elements())}\nonly full: {list((b - a).elements())}"
@@ -104,7 +104,7 @@ def test_several_changes_in_a_row(base) -> None:  # type: ignore[no-untyped-def]
     for _ in range(6):
         added, removed = random_change(rng, data, triples)
         changed = apply(data, added, removed)
-        report = validate_change(report, data, changed, added, removed, compiled, kg.ontology_graph)
+        report = validate_incremental(report, data, changed, added, removed, compiled, kg.ontology_graph)
         data = changed
     full = validate_graphs(data, kg.shapes_graph, kg.ontology_graph, engine="fast")
     assert keys(report) == keys(full)
@@ -117,7 +117,7 @@ def test_a_change_that_breaks_a_rule_is_reported(base) -> None:  # type: ignore[
     removed = list(kg.data_graph.triples((tiltak, K2.measure, None)))
     assert removed
     changed = apply(kg.data_graph, [], removed)
-    incremental = validate_change(report, kg.data_graph, changed, [], removed, compiled, kg.ontology_graph)
+    incremental = validate_incremental(report, kg.data_graph, changed, [], removed, compiled, kg.ontology_graph)
     fired = {(r.focus, str(r.source_shape).rsplit("#", 1)[1]) for r in incremental.results}
     assert (tiltak, "TiltakShape-k2020Measure") in fired
     assert not incremental.conforms
@@ -130,7 +130,7 @@ def test_a_typo_iri_is_caught_by_the_closure_rule(base) -> None:  # type: ignore
     typo = URIRef("https://w3id.org/k2020graph/id/tiltak/k2020-1.99")
     added = [(tiltak, K2.crossListedWith, typo)]
     changed = apply(kg.data_graph, added, [])
-    incremental = validate_change(report, kg.data_graph, changed, added, [], compiled, kg.ontology_graph)
+    incremental = validate_incremental(report, kg.data_graph, changed, added, [], compiled, kg.ontology_graph)
     assert typo in {r.value for r in incremental.results if str(r.source_shape).endswith("GraphClosureShape")}
     assert keys(incremental) == keys(validate_graphs(changed, kg.shapes_graph, kg.ontology_graph, engine="fast"))
 
@@ -140,7 +140,7 @@ def test_subclass_change_falls_back_to_full_validation(base) -> None:  # type: i
     added = [(K2.Tiltak, RDFS.subClassOf, K2.Measure)]
     changed = apply(kg.data_graph, added, [])
     assert shacl.incremental_results([], compiled, kg.data_graph, changed, added, [], kg.ontology_graph) is None
-    incremental = validate_change(report, kg.data_graph, changed, added, [], compiled, kg.ontology_graph)
+    incremental = validate_incremental(report, kg.data_graph, changed, added, [], compiled, kg.ontology_graph)
     assert keys(incremental) == keys(validate_graphs(changed, kg.shapes_graph, kg.ontology_graph, engine="fast"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -155,6 +156,12 @@ def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> N
     assert check_turtle_style(corrections) == []
     after = _digests(root)
     assert {k: v for k, v in after.items() if k != "corrections.ttl"} == before  # no transcription edited
+    # written as every HTTP write is: through the journal (gone once done) and into the audit log
+    assert not list((root / "data/turtle").glob(".*"))
+    (entry,) = [json.loads(line) for line in (root / ".k2020graph/audit/audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert entry["operation"] == "IMPORT" and entry["token"] == "cli:Test Steward"
+    assert entry["files"] == ["data/turtle/corrections.ttl"] and entry["removed_count"] == 0
+    assert any(f"<{ID}tiltak/k2020-1.3>" in t for t in entry["added"])
     g = Graph().parse(corrections, format="turtle")
     (record,) = g.subjects(URIRef(K2 + "end"), Literal("2021", datatype=XSD.gYear))
     assert (record, URIRef(K2 + "recordOf"), URIRef(ID + "tiltak/k2020-1.3")) in g

@@ -68,7 +68,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> changes.ChangeReport:
     """The change that takes tiltak 1.1's number away, validated once for the format tests."""
     path = tmp_path_factory.mktemp("edit") / "tiltak-k2020.ttl"
     path.write_text(_without_notation((ROOT / "data/turtle/tiltak-k2020.ttl").read_text(encoding="utf-8")), encoding="utf-8")
-    return changes.validate_change(changes.with_files(Project.at(ROOT), [path]))
+    return changes.check(changes.with_files(Project.at(ROOT), [path]))
 
 
 def test_a_broken_rule_is_exactly_one_new_result(broken: changes.ChangeReport) -> None:

@@ -68,10 +68,25 @@ class Change:
     @cached_property
     def triples(self) -> dict[str, tuple[frozenset[Triple], frozenset[Triple]]]:
         """Per role, (triples removed, triples added), blank nodes in canonical form."""
-        out = {}
+        out: dict[str, tuple[frozenset[Triple], frozenset[Triple]]] = {}
         for role in ROLES:
-            d = triple_diff(_union(self.base.of(role)), _union(self.changed.of(role)))
-            out[role] = (d.removed, d.added)
+            old_files, new_files = self.base.of(role), self.changed.of(role)
+            differing = {p for p in set(old_files) | set(new_files) if old_files.get(p) is not new_files.get(p)}
+            differing = {p for p in differing if old_files.get(p) != new_files.get(p)}
+            if not differing:
+                out[role] = (frozenset(), frozenset())
+                continue
+            # Only the files that differ are compared (each file's blank nodes are its own, so this is exact),
+            # less a triple that a file both sides share still holds.
+            d = triple_diff(
+                _union({p: old_files[p] for p in differing if p in old_files}),
+                _union({p: new_files[p] for p in differing if p in new_files}),
+            )
+            shared = [triples for p, triples in old_files.items() if p not in differing]
+            out[role] = (
+                frozenset(t for t in d.removed if not any(t in f for f in shared)),
+                frozenset(t for t in d.added if not any(t in f for f in shared)),
+            )
         return out
 
     @property
@@ -210,12 +225,21 @@ def classify(change: Change, base: ValidationReport, changed: ValidationReport) 
     """Sort the changed graph's results into new, already there (possibly reworded), and resolved."""
     keys: dict[int, ResultKey] = {}
     before: dict[ResultKey, list[ValidationResult]] = defaultdict(list)
+    none = Graph()
+
+    def report_graph(report: ValidationReport, r: ValidationResult) -> Graph:
+        # read (and so built, see ValidationReport.report_graph) only where a blank node is to be spelt
+        blank = any(isinstance(n, BNode) for n in (r.focus, r.source_shape, r.path, r.value, r.constraint))
+        return report.report_graph if blank else none
+
     for r in base.results:
-        k = keys[id(r)] = result_key(r, change.graph("base", "data"), base.report_graph, change.graph("base", "shapes"))
+        k = keys[id(r)] = result_key(r, change.graph("base", "data"), report_graph(base, r), change.graph("base", "shapes"))
         before[k].append(r)
     new, existing, reworded = [], [], []
     for r in changed.results:
-        k = keys[id(r)] = result_key(r, change.graph("changed", "data"), changed.report_graph, change.graph("changed", "shapes"))
+        k = keys[id(r)] = result_key(
+            r, change.graph("changed", "data"), report_graph(changed, r), change.graph("changed", "shapes")
+        )
         candidates = before.get(k)
         if not candidates:
             new.append(r)
@@ -245,22 +269,72 @@ def with_derived(data: Graph, ontology: Graph, rules: Sequence[Rule]) -> Graph:
     return quads_to_graph(derive(store.raw, rules), out)
 
 
-def validate_change(change: Change, validate: Validator = validate_graphs, rules: Sequence[Rule] = ()) -> ChangeReport:
-    """Validate both sides of ``change`` and tell which results the change brings in.
+def _data_delta(change: Change, base: Graph, changed: Graph) -> tuple[set[Triple], set[Triple]]:
+    """(added, removed) data triples, as the nodes of ``base`` and ``changed`` spell them: from the files
+    that differ (cheap set operations on small files), less a triple another file still holds."""
+    added: set[Triple] = set()
+    removed: set[Triple] = set()
+    old_files, new_files = change.base.of("data"), change.changed.of("data")
+    for path in set(old_files) | set(new_files):
+        old, new = old_files.get(path, frozenset()), new_files.get(path, frozenset())
+        if old is new or old == new:
+            continue
+        removed |= old - new
+        added |= new - old
+    return {t for t in added if t not in base}, {t for t in removed if t not in changed}  # type: ignore[operator]
+
+
+def check(
+    change: Change,
+    validate: Validator | None = None,
+    rules: Sequence[Rule] = (),
+    *,
+    base_report: ValidationReport | None = None,
+    shapes: object = None,
+) -> ChangeReport:
+    """Validate ``change`` in context and tell which results it brings in: the one road of every change
+    (``validate FILE…``, ``--changed-since``, ``import --table``, ``/store``, ``/update``, ``/change``).
+
+    The base side is validated in full unless the caller knows its report (``base_report``: a server
+    keeps the report of the data it serves). The changed side is validated **incrementally**
+    (:func:`k2020graph.validation.validate_incremental`, from the base report) when only data changed
+    and no engine was chosen; with ``validate`` (an engine the caller chose, pyshacl say) or when the
+    ontology or the shapes changed, it is validated in full. ``shapes``: the changed side's shapes
+    compiled by :func:`k2020graph.shacl.compile_shapes`, for a caller that checks many changes.
 
     With ``rules`` (the project's ``rules/*.rq``), each side is validated with the direct layer they derive
     from it, as ``validate`` without files does, so a change that breaks a derived fact is seen too.
     When no triple differs, the changed side is the base: one validation, nothing new.
     """
+    from ..validation import validate_incremental
 
-    def run(side: str) -> ValidationReport:
+    engine = validate or validate_graphs
+    data: dict[str, Graph] = {}
+
+    def data_of(side: str) -> Graph:
+        if side not in data:
+            data[side] = with_derived(change.graph(side, "data"), change.graph(side, "ontology"), rules)
+        return data[side]
+
+    def full(side: str) -> ValidationReport:
         # pyshacl adds a few RDFS triples to the shapes graph it is given: give it a copy
-        shapes = Graph()
+        copy = Graph()
         for t in change.graph(side, "shapes"):
-            shapes.add(t)
-        ontology = change.graph(side, "ontology")
-        return validate(with_derived(change.graph(side, "data"), ontology, rules), shapes, ontology)
+            copy.add(t)
+        return engine(data_of(side), copy, change.graph(side, "ontology"))
 
-    base = run("base")
-    changed = base if change.is_empty else run("changed")
+    base = base_report if base_report is not None else full("base")
+    if change.is_empty:
+        changed = base
+    elif validate is None and not any(change.triples[role][0] or change.triples[role][1] for role in ("ontology", "shapes")):
+        before, after = data_of("base"), data_of("changed")
+        if rules:
+            added = {t for t in after if t not in before}  # the derived layer may change too
+            removed = {t for t in before if t not in after}
+        else:
+            added, removed = _data_delta(change, before, after)
+        compiled = shapes if shapes is not None else change.graph("changed", "shapes")
+        changed = validate_incremental(base, before, after, added, removed, compiled, change.graph("changed", "ontology"))
+    else:
+        changed = full("changed")
     return classify(change, base, changed)

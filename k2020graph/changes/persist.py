@@ -42,6 +42,11 @@ JOURNAL = ".k2020graph-journal.json"
 AUDIT_FILE = "audit.jsonl"
 
 
+def audit_dir_of(root: Path) -> Path:
+    """Where the audit log of the project at ``root`` is kept unless told otherwise (``serve --audit-dir``)."""
+    return root / ".k2020graph" / "audit"
+
+
 def namespace_of(iri: str) -> str:
     cut = max(iri.rfind("/"), iri.rfind("#"))
     return iri[: cut + 1] if cut >= 0 else iri

@@ -11,16 +11,14 @@ statement of a source of its own (issue 9's rule), written to ``data/turtle/corr
 The tiltak table query and the direct layer's rules take the newest source that states a value, so the
 correction shows in both. What cannot be mapped (an unknown number, a composed column, an emptied cell,
 …) is explained row by row; nothing is written then. The change passes through the same
-:class:`~k2020graph.changes.Change` and :func:`~k2020graph.changes.validate_change` as every other.
+:class:`~k2020graph.changes.Change` and :func:`~k2020graph.changes.check` as every other.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -425,28 +423,19 @@ def _corrections_text(
     return "\n".join(head).rstrip("\n") + "\n\n" + prefixes + "\n\n" + body
 
 
-def apply_import(project: Project, imported: TableImport) -> Path:
-    """Write the corrections file atomically (temporary file, fsync, rename). Returns its path.
+def apply_import(project: Project, imported: TableImport, who: str, audit_dir: Path | None = None) -> Path:
+    """Write the corrections file through :func:`.persist.commit`, as every HTTP write is written: a
+    temporary file, fsynced, a journal, an atomic rename, and an entry in the audit log (``who`` names
+    the writer there). A commit that a crash interrupted is finished first. Returns the file's path."""
+    from .persist import audit_dir_of, audit_entry, commit, recover
 
-    Small and replaceable: when a persistence module for every change lands (HTTP writes), this is the
-    one call to route through it.
-    """
     if imported.turtle is None:
         raise ValueError("nothing to apply")
     target = project.root / CORRECTIONS_FILE
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(imported.turtle)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    recover(target.parent)
+    data = imported.turtle.encode("utf-8")
+    old = {q.triple for q in parse_quads(target.read_bytes(), target)} if target.exists() else set()
+    new = {q.triple for q in parse_quads(data, target)}
+    entry = audit_entry(who, "default", "IMPORT", new - old, old - new, [CORRECTIONS_FILE])
+    commit(target.parent, {target: data}, audit_dir or audit_dir_of(project.root), entry)
     return target

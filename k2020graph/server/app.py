@@ -270,9 +270,11 @@ def create_app(
     app.state.search = searchpage.SearchService(ctx)  # the search index, built on the first search per data version
     app.include_router(searchpage.make_router(ctx, site, app.state.search))
     if settings.write_tokens:  # writes exist only when a token is configured
-        from . import writes
+        from . import changepage, writes
 
-        app.include_router(writes.make_router(ctx, writes.setup(ctx)))
+        write_path = writes.setup(ctx)
+        app.include_router(writes.make_router(ctx, write_path))
+        app.include_router(changepage.make_router(ctx, write_path, site))  # /change: the page over the same road
     app.include_router(linkeddata.make_router(ctx, site))
     app.include_router(linkeddata.make_fallback_router(ctx, site))
     return app

@@ -28,6 +28,7 @@ from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
 from ..exports import export_graph
 from .answers import enrich
 from .context import Context, Problem
+from .history import audit_history, history_view
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
 from .texts import LANGS, TEXTS, both, text, translator
@@ -95,6 +96,7 @@ class Site:
         self.templates = Jinja2Templates(directory=str(ctx.templates_dir))
         self.templates.env.globals.update(version=__version__, data_version=ctx.version)
         ctx.swap_hooks.append(lambda: self.templates.env.globals.update(data_version=ctx.version))
+        self.history = audit_history(ctx)  # the change history on resource pages (None: no audit log here)
 
     # -- responses ------------------------------------------------------------------------------------
 
@@ -153,7 +155,8 @@ class Site:
         view = enrich(self.ctx, self.labels, describe(self.ctx, self.labels, iri, lang), lang)
         formats = [(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]
         sparql = "/query?" + urlencode({"query": f"DESCRIBE <{iri}>"})
-        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql)
+        history = history_view(self.history, iri, self.ctx.store.raw, self.labels, lang)
+        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql, history=history)
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return response
 

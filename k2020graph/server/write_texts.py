@@ -57,4 +57,12 @@ WRITE_TEXTS: dict[str, dict[str, str]] = {
         "nb": "Skriving er bare mulig når dataene vises under standardbasen {base}.",
         "en": "Writes are only possible when the data is served under the default base {base}.",
     },
+    "err_update_timeout": {
+        "nb": "Oppdateringen ble stoppet etter {seconds:g} s (tidsavbrudd); ingenting er endret.",
+        "en": "The update was stopped after {seconds:g} s (timeout); nothing was changed.",
+    },
+    "err_change_stale": {
+        "nb": "Dataene er endret siden endringen ble kontrollert (eller kontrollen er for gammel): last den opp på nytt.",
+        "en": "The data has changed since the change was checked (or the check is too old): upload it again.",
+    },
 }

@@ -27,7 +27,9 @@ import asyncio
 import hmac
 import json
 import re
+import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +39,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from ..changes import Snapshot, between, validate_change
-from ..changes.persist import audit_entry, commit, last_modified, place, recover, render
+from ..changes import Change, ChangeReport, Snapshot, between, check
+from ..changes.persist import audit_dir_of, audit_entry, commit, last_modified, place, recover, render
 from ..changes.report import format_json, format_text
 from ..changes.snapshot import from_project
 from ..errors import InputError
@@ -46,9 +48,10 @@ from ..loading import KnowledgeGraph, LoadedFiles, parse_quads
 from ..loading import _check_literals as check_literals
 from ..namespaces import DEFAULT_BASE
 from ..terms import to_rdflib
-from ..validation import ValidationReport, validate_graphs
+from ..validation import ValidationReport
 from .context import Context, Problem
 from .linkeddata import choose_lang
+from .update_runner import UpdateFailed, UpdateTimeout, run_update
 
 _GRAPH_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _MEDIA = {
@@ -100,6 +103,16 @@ def read_token_file(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(tokens)
 
 
+_RECORD_OF = "https://w3id.org/k2020graph/def#recordOf"
+
+
+def touched(triples: set[ox.Triple]) -> list[str]:
+    """The named resources ``triples`` are about: their subjects, and what a record is a record of."""
+    out = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
+    out |= {t.object.value for t in triples if t.predicate.value == _RECORD_OF and isinstance(t.object, ox.NamedNode)}
+    return sorted(out)
+
+
 def check_token(given: str, tokens: tuple[tuple[str, str], ...]) -> str | None:
     """The name of the token ``given`` is, or None. Every token is compared, each in constant time."""
     found = None
@@ -117,6 +130,28 @@ class Outcome:
 
 
 @dataclass
+class Staged:
+    """A change run on a staging copy and validated, not yet written: what :meth:`Writes.commit` writes."""
+
+    change: Change
+    report: ChangeReport
+    contents: dict[Path, bytes]  # data file → its new text
+    reparsed: dict[Path, list[ox.Quad]]  # data file → its new quads
+    added: set[ox.Triple]
+    removed: set[ox.Triple]
+    version: str  # the data version it was staged on
+    base: Snapshot
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.conforms
+
+
+#: How many staged changes the change page keeps for "apply" (the oldest is dropped first).
+PREVIEWS = 4
+
+
+@dataclass
 class Writes:
     """The write path of one application: its lock and what it remembers between writes."""
 
@@ -124,6 +159,8 @@ class Writes:
     lock: threading.Lock = field(default_factory=threading.Lock)
     snapshot: Snapshot | None = None
     report: ValidationReport | None = None  # the validation of ``snapshot``'s data (the data now served)
+    compiled: Any = None  # the shapes, compiled once (k2020graph.shacl.compile_shapes)
+    previews: OrderedDict[str, Staged] = field(default_factory=OrderedDict)
 
     @property
     def kg(self) -> KnowledgeGraph:
@@ -136,7 +173,7 @@ class Writes:
 
     @property
     def audit_dir(self) -> Path:
-        return self.ctx.settings.audit_dir or self.kg.project.root / ".k2020graph" / "audit"
+        return self.ctx.settings.audit_dir or audit_dir_of(self.kg.project.root)
 
     def graph_file(self, graph: str) -> Path:
         prefix = self.ctx.base + "graph/"
@@ -145,7 +182,117 @@ class Writes:
             raise Problem.of(404 if not name else 400, "err_write_graph_name", graph=graph, prefix=prefix)
         return self.data_dir / f"{name}.ttl"
 
+    def files(self) -> dict[Path, list[ox.Triple]]:
+        return {path: [q.triple for q in quads] for path, quads in self.kg.data.quads.items()}
+
     # -- the one road --------------------------------------------------------------------------------
+    # stage (staging copy → data files → Change → changes.check) and commit (files, audit log, swap).
+    # The caller holds ``lock`` from staging to committing.
+
+    def stage(self, mutate: Callable[[ox.Store], None], *, scope: Path | None, with_ontology: bool) -> Staged | None:
+        """Run ``mutate`` on a staging copy of the data (of ``scope``'s file only, if given), place what
+        it removed and added into the data files, and validate. None: the data would not change."""
+        kg = self.kg
+        files = self.files()
+        staging = ox.Store()
+        if scope is not None:
+            staging.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in files.get(scope, []))
+        else:
+            if with_ontology:
+                staging.bulk_extend(kg.ontology.all())
+            staging.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for ts in files.values() for t in ts)
+        before = set(staging)
+        mutate(staging)
+        after = set(staging)
+        named = next((q for q in after if q.graph_name != ox.DefaultGraph()), None)
+        if named is not None:
+            raise Problem.of(400, "err_update_named", graph=str(named.graph_name))
+        removed = {q.triple for q in before - after}
+        added = {q.triple for q in after - before}
+        if with_ontology:
+            data_triples = {t for ts in files.values() for t in ts}
+            ontology = [t for t in removed if t not in data_triples]
+            if ontology:
+                raise Problem.of(400, "err_write_ontology", count=len(ontology), example=f"{ontology[0]}")
+        placed = place(files, removed, added, self.data_dir, scope)
+        if not placed:
+            return None
+        contents = {path: render(path, triples) for path, triples in placed.items()}
+        return self._validate(contents, added, removed)
+
+    def stage_contents(self, contents: dict[Path, bytes]) -> Staged | None:
+        """Validate new texts of data files (an import's corrections file, say). None: nothing changes."""
+        files = self.files()
+        added: set[ox.Triple] = set()
+        removed: set[ox.Triple] = set()
+        for path, data in contents.items():
+            old, new = set(files.get(path, [])), {q.triple for q in parse_quads(data, path)}
+            added |= new - old
+            removed |= old - new
+        if not added and not removed:
+            return None
+        return self._validate(contents, added, removed)
+
+    def _validate(self, contents: dict[Path, bytes], added: set[ox.Triple], removed: set[ox.Triple]) -> Staged:
+        kg = self.kg
+        reparsed = {path: parse_quads(data, path) for path, data in contents.items()}
+        base = self.snapshot or from_project(kg.project)
+        root = kg.project.root
+        changed_files = dict(base.files)
+        for path, quads in reparsed.items():
+            triples = frozenset(
+                (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))  # type: ignore[arg-type]
+                for q in quads
+            )
+            changed_files[path.relative_to(root).as_posix()] = triples  # type: ignore[assignment]
+        change = between(base, Snapshot(changed_files))
+        known = self.report if self.snapshot is base else None
+        if self.compiled is None:
+            from .. import shacl
+
+            try:
+                self.compiled = shacl.compile_shapes(change.graph("changed", "shapes"))
+            except shacl.Unsupported:
+                self.compiled = change.graph("changed", "shapes")
+        report = check(change, base_report=known, shapes=self.compiled)
+        self.snapshot, self.report = base, report.base  # the data served now, validated: kept for the next write
+        return Staged(change, report, contents, reparsed, added, removed, self.ctx.version, base)
+
+    def commit(self, staged: Staged | None, token: str, graph: str, operation: str) -> Outcome:
+        """Write ``staged`` if it conforms: the files (all or none), the audit log, the swap to the new data."""
+        if staged is None:
+            return Outcome(200, {"status": "unchanged", "version": self.ctx.version, "added": 0, "removed": 0})
+        if not staged.conforms:
+            return Outcome(422, {}, staged.report)
+        if staged.version != self.ctx.version:
+            raise Problem.of(409, "err_change_stale")
+        kg = self.kg
+        root = kg.project.root
+        files = [p.relative_to(root).as_posix() for p in staged.contents]
+        entry = audit_entry(token, graph, operation, staged.added, staged.removed, files)
+        commit(self.data_dir, staged.contents, self.audit_dir, entry)
+        data = LoadedFiles(dict(kg.data.quads))
+        for path, quads in staged.reparsed.items():
+            data.quads[path] = quads
+        data.quads = dict(sorted(data.quads.items()))
+        new_kg = KnowledgeGraph(project=kg.project, ontology=kg.ontology, data=data, base=kg.base)
+        self.snapshot, self.report = staged.change.changed, staged.report.changed
+        self.previews.clear()  # staged on the data before this change: no longer to be applied
+        self.ctx.replace_data(new_kg, modified=entry.time)
+        warnings = json.loads(format_json(staged.report, "en"))
+        return Outcome(
+            200,
+            {
+                "status": "accepted",
+                "version": self.ctx.version,
+                "added": len(staged.added),
+                "removed": len(staged.removed),
+                "files": entry.files,
+                "resources": touched(staged.added | staged.removed),
+                "audit": entry.id,
+                "results": warnings.get("results", []),
+            },
+        )
 
     def apply(
         self,
@@ -159,76 +306,27 @@ class Writes:
     ) -> Outcome:
         """Run ``mutate`` on a staging copy, validate, and commit (see the module's docstring)."""
         with self.lock:
-            kg = self.kg
-            files = {path: [q.triple for q in quads] for path, quads in kg.data.quads.items()}
-            staging = ox.Store()
-            if scope is not None:
-                staging.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in files.get(scope, []))
-            else:
-                if with_ontology:
-                    staging.bulk_extend(kg.ontology.all())
-                staging.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for ts in files.values() for t in ts)
-            before = set(staging)
-            mutate(staging)
-            after = set(staging)
-            named = next((q for q in after if q.graph_name != ox.DefaultGraph()), None)
-            if named is not None:
-                raise Problem.of(400, "err_update_named", graph=str(named.graph_name))
-            removed = {q.triple for q in before - after}
-            added = {q.triple for q in after - before}
-            if with_ontology:
-                data_triples = {t for ts in files.values() for t in ts}
-                ontology = [t for t in removed if t not in data_triples]
-                if ontology:
-                    raise Problem.of(400, "err_write_ontology", count=len(ontology), example=f"{ontology[0]}")
-            placed = place(files, removed, added, self.data_dir, scope)
-            if not placed:
-                return Outcome(200, {"status": "unchanged", "version": self.ctx.version, "added": 0, "removed": 0})
-            contents = {path: render(path, triples) for path, triples in placed.items()}
-            reparsed = {path: parse_quads(data, path) for path, data in contents.items()}
-            base = self.snapshot or from_project(kg.project)
-            root = kg.project.root
-            changed_files = dict(base.files)
-            for path, quads in reparsed.items():
-                triples = frozenset(
-                    (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))  # type: ignore[arg-type]
-                    for q in quads
-                )
-                changed_files[path.relative_to(root).as_posix()] = triples  # type: ignore[assignment]
-            change = between(base, Snapshot(changed_files))
-            known = self.report if self.snapshot is base else None
+            return self.commit(self.stage(mutate, scope=scope, with_ontology=with_ontology), token, graph, operation)
 
-            def validator(data: Any, shapes: Any, ontology: Any) -> ValidationReport:
-                if known is not None and data is change.graph("base", "data"):
-                    return known
-                return validate_graphs(data, shapes, ontology)
+    # -- staged for later (the change page) ----------------------------------------------------------
 
-            report = validate_change(change, validator)
-            self.snapshot, self.report = base, report.base  # the data served now, validated: kept for the next write
-            if not report.conforms:
-                return Outcome(422, {}, report)
-            entry = audit_entry(token, graph, operation, added, removed, [p.relative_to(root).as_posix() for p in placed])
-            commit(self.data_dir, contents, self.audit_dir, entry)
-            data = LoadedFiles(dict(kg.data.quads))
-            for path, quads in reparsed.items():
-                data.quads[path] = quads
-            data.quads = dict(sorted(data.quads.items()))
-            new_kg = KnowledgeGraph(project=kg.project, ontology=kg.ontology, data=data, base=kg.base)
-            self.snapshot, self.report = change.changed, report.changed
-            self.ctx.replace_data(new_kg, modified=entry.time)
-            warnings = json.loads(format_json(report, "en"))
-            return Outcome(
-                200,
-                {
-                    "status": "accepted",
-                    "version": self.ctx.version,
-                    "added": len(added),
-                    "removed": len(removed),
-                    "files": entry.files,
-                    "audit": entry.id,
-                    "results": warnings.get("results", []),
-                },
-            )
+    def keep(self, staged: Staged) -> str:
+        """Keep ``staged`` for :meth:`apply_kept`; its id."""
+        key = secrets.token_urlsafe(18)
+        for cached in ("_graphs", "triples"):  # the change's rdflib graphs: rebuilt if ever read again
+            staged.change.__dict__.pop(cached, None)
+        self.previews[key] = staged
+        while len(self.previews) > PREVIEWS:
+            self.previews.popitem(last=False)
+        return key
+
+    def apply_kept(self, key: str, token: str, operation: str) -> Outcome:
+        """Commit the change kept as ``key``, if the data is still what it was staged on."""
+        with self.lock:
+            staged = self.previews.pop(key, None)
+            if staged is None:
+                raise Problem.of(409, "err_change_stale")
+            return self.commit(staged, token, "default", operation)
 
 
 # -- HTTP --------------------------------------------------------------------------------------------
@@ -381,10 +479,16 @@ def make_router(ctx: Context, writes: Writes) -> APIRouter:
             raise Problem.of(400, "err_update_form")
 
         def mutate(staging: ox.Store) -> None:
+            # in a child process stopped after the timeout: a runaway update never holds the write lock for long
             try:
-                staging.update(text, base_iri=ctx.base)
-            except (SyntaxError, ValueError, OSError) as exc:
+                removed, added = run_update(staging, text, ctx.base, ctx.settings.timeout)
+            except UpdateFailed as exc:
                 raise Problem.of(400, "err_update_syntax", message=str(exc)) from None
+            except UpdateTimeout as exc:
+                raise Problem.of(503, "err_update_timeout", {"Retry-After": "1"}, seconds=exc.seconds) from None
+            for q in removed:
+                staging.remove(q)
+            staging.bulk_extend(added)
 
         return await run(request, mutate, None, "default", "UPDATE", with_ontology=True)
 

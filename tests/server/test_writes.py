@@ -317,6 +317,37 @@ def test_update_never_at_sparql(writer: TestClient) -> None:
     assert r.status_code >= 400
 
 
+#: Never finishes over the ontology and the data: a four-way cartesian product in the WHERE.
+SLOW_UPDATE = f'INSERT {{ ?a <{RDFS_COMMENT}> "never" }} WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }}'
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_an_update_past_the_timeout_is_stopped_and_the_lock_released(tmp_path: Path) -> None:
+    root = make_write_root(tmp_path / "root")
+    kg = KnowledgeGraph.load(Project.at(root))
+    settings = Settings(timeout=1, workers=1, max_workers=2, write_tokens=(("alice", TOKEN),), audit_dir=tmp_path / "audit")
+    before = hashes(root)
+    with TestClient(create_app(kg, settings)) as c:
+        version = c.get("/api/status").json().get("version")
+        r = c.post("/update", content=SLOW_UPDATE.encode(), headers={**AUTH, "Content-Type": "application/sparql-update"})
+        assert r.status_code == 503, r.text
+        assert "tidsavbrudd" in r.text or "timeout" in r.text
+        assert hashes(root) == before  # nothing applied
+        assert not (tmp_path / "audit" / AUDIT_FILE).exists()
+        assert not [p for p in descendants(os.getpid()) if "update_runner" in _cmdline(p)]  # killed, not left running
+        assert c.get("/api/status").json().get("version") == version
+        # the write lock was released: the next write goes through
+        r = c.post("/store?default", content=comment("after").encode(), headers=NT)
+        assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    assert has_triple(root, comment("after"))
+
+
 def test_new_resources_go_by_namespace(tmp_path: Path) -> None:
     a, b = tmp_path / "tiltak.ttl", tmp_path / "actors.ttl"
     t = lambda s, o: ox.Triple(ox.NamedNode(s), ox.NamedNode(RDFS_COMMENT), ox.Literal(o))  # noqa: E731
