@@ -152,7 +152,10 @@ class Site:
         view = describe(self.ctx, self.labels, iri, lang)
         formats = [(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]
         sparql = "/query?" + urlencode({"query": f"DESCRIBE <{iri}>"})
-        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql)
+        from .diagrampages import charts_for  # the pictures of some kinds of resources (imports this module)
+
+        charts = charts_for(self, iri, {v.iri for v in view.types if v.iri}, lang)
+        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql, charts=charts)
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return response
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..texts import LANGS, both_languages, lookup
+from .diagram_texts import DIAGRAM_TEXTS
 from .search_texts import SEARCH_TEXTS
 from .write_texts import WRITE_TEXTS
 
@@ -278,6 +279,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`.write_texts`)
 TEXTS.update(SEARCH_TEXTS)  # and the search's (:mod:`.search_texts`)
+TEXTS.update(DIAGRAM_TEXTS)  # and the pictures' (:mod:`.diagram_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:
