@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Band", "Bar", "FlowLayout", "Node", "bar_chart_svg", "esc", "flow_svg", "shorten"]
+__all__ = ["Band", "Bar", "FlowLayout", "Line", "Node", "bar_chart_svg", "esc", "flow_svg", "line_chart_svg", "shorten"]
 
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -295,6 +295,94 @@ def bar_chart_svg(bars: Sequence[Bar], series: Sequence[str], *, title: str, des
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram chart" viewBox="0 0 {_CW} {height}" width="{_CW}" '
         f'height="{height}" {role} aria-label="{esc(title)}" aria-describedby="{esc(ident)}-desc" id="{esc(ident)}">'
+        f'<title>{esc(title)}</title><desc id="{esc(ident)}-desc">{esc(desc)}</desc>'
+    )
+    return head + "".join(body) + "</svg>"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart: its name, its page, and a value per x position (None: no value)."""
+
+    label: str
+    values: tuple[float | None, ...]
+    href: str | None = None
+
+
+_LW = 640  # line chart width
+_LLEFT = 56  # room for the y axis
+_LRIGHT = 200  # room for the series' names at the lines' ends
+_LPLOT = 260  # plot height
+
+
+def line_chart_svg(
+    lines: Sequence[Line], xs: Sequence[float], x_labels: Sequence[str], *, title: str, desc: str, ident: str
+) -> str:
+    """A line per series over ``xs`` (years: spaced as far apart as they are), from zero to the largest value.
+
+    Each point is a circle with its value as a tooltip; a missing value breaks the line there. Each
+    series is named at its last point (a link where it has a page).
+    """
+    values = [v for line in lines for v in line.values if v is not None]
+    top_value = max([*values, 0.0]) or 1.0
+    lo, hi = (min(xs), max(xs)) if xs else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    plot_w = _LW - _LLEFT - _LRIGHT
+    y0 = 12 + _LPLOT
+
+    def px(x: float) -> float:
+        return _LLEFT + plot_w * (x - lo) / span
+
+    def py(v: float) -> float:
+        return y0 - _LPLOT * v / top_value
+
+    body = [f'<line class="axis" x1="{_LLEFT}" y1="{y0}" x2="{_LLEFT + plot_w}" y2="{y0}"/>']
+    for i in range(5):  # the y axis: 0, ¼, ½, ¾ and all of the largest value
+        v = top_value * i / 4
+        body.append(f'<line class="grid" x1="{_LLEFT}" y1="{_num(py(v))}" x2="{_LLEFT + plot_w}" y2="{_num(py(v))}"/>')
+        body.append(f'<text class="val" x="{_LLEFT - 6}" y="{_num(py(v) + 4)}" text-anchor="end">{esc(_num(round(v, 1)))}</text>')
+    for x, label in zip(xs, x_labels, strict=False):
+        body.append(f'<text class="val" x="{_num(px(x))}" y="{y0 + 16}" text-anchor="middle">{esc(label)}</text>')
+    ends: list[float] = []
+    for i, line in enumerate(lines):
+        segment: list[str] = []
+        points: list[str] = []
+        last: tuple[float, float] | None = None
+        for x, label, value in zip(xs, x_labels, line.values, strict=False):
+            if value is None:
+                if len(segment) > 1:
+                    points.append(f'<polyline class="line s{i % 6}" points="{" ".join(segment)}"/>')
+                segment = []
+                continue
+            segment.append(f"{_num(px(x))},{_num(py(value))}")
+            last = (px(x), py(value))
+            points.append(
+                f'<circle class="point s{i % 6}" cx="{_num(px(x))}" cy="{_num(py(value))}" r="3.5">'
+                f"<title>{esc(line.label)}, {esc(label)}: {esc(_num(value))}</title></circle>"
+            )
+        if len(segment) > 1:
+            points.append(f'<polyline class="line s{i % 6}" points="{" ".join(segment)}"/>')
+        if last is not None:
+            y = last[1] + 4
+            for taken in sorted(ends):  # keep the names at the lines' ends apart
+                if abs(taken - y) < 13:
+                    y = taken + 13
+            ends.append(y)
+            name = f'<text class="cat s-text{i % 6}" x="{_num(last[0] + 8)}" y="{_num(y)}">{esc(shorten(line.label, 28))}</text>'
+            if line.href:
+                spoken = (
+                    line.label
+                    + ": "
+                    + ", ".join(f"{lab} {_num(v)}" for lab, v in zip(x_labels, line.values, strict=False) if v is not None)
+                )
+                name = f'<a href="{esc(line.href)}" aria-label="{esc(spoken)}">{name}</a>'
+            points.append(name)
+        body.append(f'<g class="series">{"".join(points)}</g>')
+    height = int(y0 + 26)
+    role = 'role="group"' if any(line.href for line in lines) else 'role="img"'
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram chart line-chart" viewBox="0 0 {_LW} {height}" '
+        f'width="{_LW}" height="{height}" {role} aria-label="{esc(title)}" aria-describedby="{esc(ident)}-desc" id="{esc(ident)}">'
         f'<title>{esc(title)}</title><desc id="{esc(ident)}-desc">{esc(desc)}</desc>'
     )
     return head + "".join(body) + "</svg>"

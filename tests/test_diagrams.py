@@ -126,3 +126,19 @@ def test_esc_and_shorten() -> None:
     assert esc('<a href="x">\x00') == "&lt;a href=&quot;x&quot;&gt;"
     assert shorten("Styrking og videreutvikling av helsestasjons- og skolehelsetjenesten", 30) == "Styrking og videreutvikling…"
     assert shorten("kort", 30) == "kort"
+
+
+def test_line_chart_draws_a_point_per_value_and_breaks_at_a_gap() -> None:
+    from k2020graph.diagrams import Line, line_chart_svg
+
+    lines = [Line("A", (1.0, 2.0, 4.0), "/a"), Line("B", (3.0, None, 1.0)), Line(HOSTILE, (None, None, None))]
+    root = parse(line_chart_svg(lines, [2008.0, 2013.0, 2014.0], ["2008", "2013", "2014"], title="T", desc="D", ident="l"))
+    circles = [el for el in root.iter(SVG + "circle") if "point" in classes(el)]
+    assert len(circles) == 5
+    polylines = [el.get("points") or "" for el in root.iter(SVG + "polyline")]
+    assert [len(p.split()) for p in polylines] == [3]  # B has no two neighbouring values: no line, only points
+    xs = [float(el.get("cx") or 0) for el in circles[:3]]
+    assert (xs[1] - xs[0]) == 5 * (xs[2] - xs[1])  # 2008→2013 is five times 2013→2014
+    ys = [float(el.get("cy") or 0) for el in circles[:3]]
+    assert ys[0] > ys[1] > ys[2]  # higher values higher up
+    assert [el.get("href") for el in root.iter(SVG + "a")] == ["/a"] and root.get("role") == "group"

@@ -84,13 +84,14 @@ DIAGRAM_TEXTS: dict[str, dict[str, str]] = {
     "dia_charts": {"nb": "I bilder", "en": "In pictures"},
     "dia_col_row": {"nb": "Rad", "en": "Row"},
     "dia_dataset_chart": {"nb": "{name} som stolpediagram", "en": "{name} as a bar chart"},
+    "dia_dataset_lines": {"nb": "{name}: en linje per rad over årene", "en": "{name}: a line per row over the years"},
     "dia_dataset_desc": {
         "nb": "{rows} rader og {columns} kolonner ({units}); {totals} totalrader er bare i tabellen.",
         "en": "{rows} rows and {columns} columns ({units}); {totals} total rows are in the table only.",
     },
     "dia_dataset_note": {
-        "nb": "Tabellen er som i kilden, med kildens egne totaler ({totals}); stolpene viser radene uten totalene.",
-        "en": "The table is as in the source, with its own totals ({totals}); the bars show the rows without the totals.",
+        "nb": "Tabellen er som i kilden, med kildens egne totaler ({totals}); bildet viser radene uten totalene.",
+        "en": "The table is as in the source, with its own totals ({totals}); the picture shows the rows without the totals.",
     },
     "dia_home": {
         "nb": "Bilder: hvordan K2020-tiltakene videreføres i K2025, og hvem som gir tilskudd til hvem.",

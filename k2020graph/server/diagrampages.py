@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ..diagrams import Band, Bar, Node, bar_chart_svg, flow_svg
+from ..diagrams import Band, Bar, Line, Node, bar_chart_svg, flow_svg, line_chart_svg
 from .context import Context
 from .linkeddata import Site, choose_lang
 from .texts import text
@@ -455,13 +455,25 @@ def dataset_charts(site: Site, iri: str, lang: str) -> list[Chart]:
         except ValueError:
             return None
 
-    bars = [Bar(labels.display(r, lang), tuple(number(cells.get((r, c))) for c in columns), labels.href(r)[0]) for r in parts]
-    title = text("dia_dataset_chart", lang, name=labels.display(iri, lang))
     unit_names = sorted({labels.display(u, lang) for u in units.values()})
     desc = text("dia_dataset_desc", lang, rows=len(parts), columns=len(columns), totals=len(totals), units=", ".join(unit_names))
-    svg = bar_chart_svg(bars, [column_name(c) for c in columns], title=title, desc=desc, ident="chart-dataset")
     note = text("dia_dataset_note", lang, totals=len(totals)) if totals else ""
-    return [Chart("chart-dataset", title, svg, table, note, {"bars": len(bars), "cells": len(cells), "rows": len(rows)})]
+    statistics = list(dict.fromkeys(stat for stat, _ in columns))
+    if len(years) >= 3 and len(statistics) == 1 and all(y.isdigit() for y in years):
+        # a line per row over the years, the years spaced as far apart as they are
+        title = text("dia_dataset_lines", lang, name=labels.display(iri, lang))
+        lines = [
+            Line(labels.display(r, lang), tuple(number(cells.get((r, (statistics[0], y)))) for y in years), labels.href(r)[0])
+            for r in parts
+        ]
+        svg = line_chart_svg(lines, [float(y) for y in years], years, title=title, desc=desc, ident="chart-dataset")
+        counts = {"lines": len(lines), "cells": len(cells), "rows": len(rows)}
+    else:
+        title = text("dia_dataset_chart", lang, name=labels.display(iri, lang))
+        bars = [Bar(labels.display(r, lang), tuple(number(cells.get((r, c))) for c in columns), labels.href(r)[0]) for r in parts]
+        svg = bar_chart_svg(bars, [column_name(c) for c in columns], title=title, desc=desc, ident="chart-dataset")
+        counts = {"bars": len(bars), "cells": len(cells), "rows": len(rows)}
+    return [Chart("chart-dataset", title, svg, table, note, counts)]
 
 
 def charts_for(site: Site, iri: str, type_iris: set[str], lang: str) -> list[Chart]:

@@ -228,6 +228,22 @@ def test_a_statistics_table_as_the_source_had_it(repo_client: TestClient, graph:
     assert len(bars) == 2 * (len(rows_expected) - len(totals))  # the total is in the table only
 
 
+def test_a_table_over_several_years_as_lines(repo_client: TestClient, graph: Graph) -> None:
+    dataset = URIRef(BASE + "id/cube/seed002-tabell-03")
+    observations = list(graph.subjects(QB.dataSet, dataset))
+    rows = {graph.value(o, K2.education) for o in observations}
+    totals = {r for r in rows if any((other, SKOS.broader, r) in graph for other in rows)}
+    years = {graph.value(graph.value(o, K2.refYear), SKOS.notation) for o in observations}
+    assert len(years) >= 3
+    page = repo_client.get(path_of(dataset), headers=HTML).text
+    (svg,) = [s for s in svgs(page) if s.get("id") == "chart-dataset"]
+    series = [el for el in svg.iter(SVG + "g") if "series" in cls(el)]
+    assert len(series) == len(rows - totals)
+    points = [el for el in svg.iter(SVG + "circle") if "point" in cls(el)]
+    assert len(points) == sum(1 for o in observations if graph.value(o, K2.education) not in totals)
+    assert len(tables(page)["chart-dataset-table"]) == len(rows)
+
+
 def test_pages_without_charts_have_none(repo_client: TestClient) -> None:
     page = repo_client.get("/id/tiltak/k2020-3.14", headers=HTML).text
     assert "<svg" not in page and 'id="charts"' not in page
