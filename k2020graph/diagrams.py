@@ -46,6 +46,16 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _head(kind: str, width: int, height: int, role: str, title: str, desc: str, ident: str) -> str:
+    """The ``<svg>`` start tag with its accessible name and description, then its ``<title>`` and ``<desc>``."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram {kind}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="{role}" aria-label="{esc(title)}" '
+        f'aria-describedby="{esc(ident)}-desc" id="{esc(ident)}">'
+        f'<title>{esc(title)}</title><desc id="{esc(ident)}-desc">{esc(desc)}</desc>'
+    )
+
+
 @dataclass(frozen=True)
 class Node:
     """A box in one column of a flow diagram. ``label`` is shown (short), ``name`` read out and in the tooltip."""
@@ -150,13 +160,7 @@ def flow_svg(
     merges = [n.key for n in right if len(in_peers[n.key]) > 1] if mark_merges else []
     splits = [n.key for n in left if len(out_peers[n.key]) > 1] if mark_merges else []
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram flow" viewBox="0 0 {_W} {height}" '
-        f'width="{_W}" height="{height}" role="group" aria-label="{esc(title)}" '
-        f'aria-describedby="{esc(ident)}-desc" id="{esc(ident)}">',
-        f"<title>{esc(title)}</title>",
-        f'<desc id="{esc(ident)}-desc">{esc(desc)}</desc>',
-    ]
+    parts = [_head("flow", _W, height, "group", title, desc, ident)]
     # bands first, under the boxes
     order_l = {k: i for i, k in enumerate(lplace)}
     order_r = {k: i for i, k in enumerate(rplace)}
@@ -291,12 +295,7 @@ def bar_chart_svg(bars: Sequence[Bar], series: Sequence[str], *, title: str, des
         body.append(f'<g class="category">{"".join(rows)}</g>')
         y += block + _CGAP
     height = int(y + 4)
-    role = 'role="group"' if links else 'role="img"'
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram chart" viewBox="0 0 {_CW} {height}" width="{_CW}" '
-        f'height="{height}" {role} aria-label="{esc(title)}" aria-describedby="{esc(ident)}-desc" id="{esc(ident)}">'
-        f'<title>{esc(title)}</title><desc id="{esc(ident)}-desc">{esc(desc)}</desc>'
-    )
+    head = _head("chart", _CW, height, "group" if links else "img", title, desc, ident)
     return head + "".join(body) + "</svg>"
 
 
@@ -379,10 +378,6 @@ def line_chart_svg(
             points.append(name)
         body.append(f'<g class="series">{"".join(points)}</g>')
     height = int(y0 + 26)
-    role = 'role="group"' if any(line.href for line in lines) else 'role="img"'
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram chart line-chart" viewBox="0 0 {_LW} {height}" '
-        f'width="{_LW}" height="{height}" {role} aria-label="{esc(title)}" aria-describedby="{esc(ident)}-desc" id="{esc(ident)}">'
-        f'<title>{esc(title)}</title><desc id="{esc(ident)}-desc">{esc(desc)}</desc>'
-    )
+    role = "group" if any(line.href for line in lines) else "img"
+    head = _head("chart line-chart", _LW, height, role, title, desc, ident)
     return head + "".join(body) + "</svg>"
