@@ -494,6 +494,7 @@ def charts_for(site: Site, iri: str, type_iris: set[str], lang: str) -> list[Cha
 
 
 def make_router(ctx: Context, site: Site) -> APIRouter:
+    """``/lineage`` and ``/funding``: built once per data version and language (the derived memo; a write clears it)."""
     router = APIRouter(tags=["Linked data"])
 
     @router.get(
@@ -501,11 +502,15 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
     )
     def lineage_page(request: Request) -> HTMLResponse:
         lang = choose_lang(request)
-        return site.render(request, "lineage.html", lang, lineage=lineage(site, lang))
+        built = ctx.cached(f"picture:lineage:{lang}", lambda: lineage(site, lang), lambda v: 4 * len(v.chart.svg) + 50_000)
+        return site.render(request, "lineage.html", lang, lineage=built)
 
     @router.get("/funding", name="funding", response_class=HTMLResponse, summary="Funding flows: grantor to recipient")
     def funding_page(request: Request) -> HTMLResponse:
         lang = choose_lang(request)
-        return site.render(request, "funding.html", lang, chart=funding_chart(site, lang))
+        chart = ctx.cached(
+            f"picture:funding:{lang}", lambda: funding_chart(site, lang), lambda v: 4 * len(v.svg) + 50_000 if v else 100
+        )
+        return site.render(request, "funding.html", lang, chart=chart)
 
     return router

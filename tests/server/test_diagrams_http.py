@@ -5,6 +5,7 @@ rdflib over the data and its derived layer, or over the transcription records), 
 from __future__ import annotations
 
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
@@ -258,3 +259,26 @@ def test_head_on_the_picture_pages(repo_client: TestClient) -> None:
     for path in ("/lineage", "/funding"):
         r = repo_client.head(path, headers=HTML)
         assert r.status_code == 200 and r.content == b""
+
+
+def test_the_lineage_is_built_again_after_a_change_of_the_data(mini_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(mini_root, root)
+    app = create_app(KnowledgeGraph.load(Project.at(root)), Settings(timeout=5, workers=1, max_workers=1))
+    with TestClient(app) as c:
+
+        def bands() -> int:
+            (svg,) = svgs(c.get("/lineage", headers=HTML).text)
+            return len([el for el in svg.iter(SVG + "path") if "band" in cls(el)])
+
+        before = bands()
+        assert bands() == before  # remembered: the same
+        (root / "data/turtle/extra.ttl").write_text(
+            "@prefix k2: <https://w3id.org/k2020graph/def#> .\n"
+            "<https://w3id.org/k2020graph/id/tiltak/k2020-9.9> a k2:Tiltak ;\n"
+            "    k2:inPlan <https://w3id.org/k2020graph/id/plan/k2020> ;\n"
+            "    k2:continuesAs <https://w3id.org/k2020graph/id/tiltak/k2025-1.10> .\n",
+            encoding="utf-8",
+        )
+        app.state.k2020.replace_data(KnowledgeGraph.load(Project.at(root)))
+        assert bands() == before + 1
