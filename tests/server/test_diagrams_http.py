@@ -180,6 +180,24 @@ def test_funding_flows_per_grantor_and_recipient(repo_client: TestClient, graph:
     assert f"{known} av {sum(per_pair.values())}" in page.text  # the note: amounts given for few, never invented
 
 
+def test_a_grant_scheme_page_draws_the_flows_through_it(repo_client: TestClient, graph: Graph) -> None:
+    scheme = URIRef(BASE + "id/scheme/kommunalt-kompetanse-og-innovasjonstilskudd")
+    per_pair: Counter[tuple[str, str]] = Counter()
+    for flow in graph.subjects(RDF.type, K2.FundingFlow):
+        stated = set(graph.objects(flow, K2.viaScheme))
+        through_tiltak = {s for t in graph.objects(flow, K2.forTiltak) for s in graph.objects(t, K2.grantScheme)}
+        if scheme in (stated or through_tiltak):  # the flow's own scheme first, else its tiltak's
+            grantor, recipient = graph.value(flow, K2.grantor), graph.value(flow, K2.recipient)
+            if grantor is not None and recipient is not None:
+                per_pair[(path_of(grantor), path_of(recipient))] += 1
+    assert per_pair
+    page = repo_client.get(path_of(scheme), headers=HTML).text
+    (svg,) = [s for s in svgs(page) if s.get("id") == "chart-funding"]
+    assert len([el for el in svg.iter(SVG + "path") if "band" in cls(el)]) == len(per_pair)
+    rows = tables(page)["chart-funding-table"]
+    assert {(row[0][1][0], row[1][1][0]): int(row[2][0]) for row in rows} == dict(per_pair)
+
+
 def test_strategy_page_counts_its_tiltak_per_status_and_continuation(repo_client: TestClient, graph: Graph) -> None:
     strategy = URIRef(BASE + "id/strategy/k2020-3")
     members = {t for t in graph.subjects(K2.strategy, strategy) if (t, RDF.type, K2.Tiltak) in graph}
