@@ -25,6 +25,8 @@ DIAGRAM_TEXTS: dict[str, dict[str, str]] = {
         "nb": "{tiltak} K2020-tiltak → {k2025} K2025-numre, {links} videreføringer; {merges} sammenslåinger, {splits} delinger.",
         "en": "{tiltak} K2020 tiltak → {k2025} K2025 numbers, {links} continuations; {merges} merges, {splits} splits.",
     },
+    "dia_lineage_heading": {"nb": "Videreføringene", "en": "The continuations"},
+    "dia_funding_heading": {"nb": "Strømmene", "en": "The flows"},
     "dia_merge_badge": {"nb": "← {n} tiltak", "en": "← {n} tiltak"},
     "dia_split_badge": {"nb": "→ {n} numre", "en": "→ {n} numbers"},
     "dia_no_strategy": {"nb": "Uten strategi", "en": "No strategy"},

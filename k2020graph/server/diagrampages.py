@@ -105,7 +105,7 @@ class Lineage:
     links: int
     merges: int
     splits: int
-    others: list[tuple[str, str, list[TermView]]]  # (key, heading, tiltak) not continued, not stated, no answer
+    others: list[tuple[str, str, list[tuple[TermView, str]]]]  # (key, heading, [(tiltak, note)]): not continued …
 
 
 def lineage(site: Site, lang: str) -> Lineage:
@@ -187,26 +187,26 @@ def lineage(site: Site, lang: str) -> Lineage:
     chart = Chart("lineage", text("dia_lineage_title", lang), layout.svg, table)
     chart.counts = {"nodes": layout.nodes, "bands": layout.bands}
 
-    others: list[tuple[str, str, list[TermView]]] = []
+    others: list[tuple[str, str, list[tuple[TermView, str]]]] = []
     concept = ctx.prefixes["concept"]
+
+    def listed(members: list[str]) -> list[tuple[TermView, str]]:
+        """The tiltak with a note naming a cross-listed twin (whose continuation may be in the picture)."""
+        return [
+            (
+                labels.term(ox.NamedNode(t), lang),
+                "; ".join(text("dia_note_twin", lang, other=labels.display(w, lang)) for w in sorted(twins[t], key=natural_key)),
+            )
+            for t in sorted(members, key=natural_key)
+        ]
+
+    answered = {concept + "continuation-no", concept + "continuation-not-stated"}
     for key, iri in (("dia_not_continued", "continuation-no"), ("dia_not_stated", "continuation-not-stated")):
         members = [t for t in strategy if not targets[t] and concept + iri in status[t]]
-        others.append(
-            (key, text(key, lang, n=len(members)), [labels.term(ox.NamedNode(t), lang) for t in sorted(members, key=natural_key)])
-        )
-    rest = [
-        t
-        for t in strategy
-        if not targets[t] and not status[t] & {concept + "continuation-no", concept + "continuation-not-stated"}
-    ]
+        others.append((key, text(key, lang, n=len(members)), listed(members)))
+    rest = [t for t in strategy if not targets[t] and not status[t] & answered]
     if rest:
-        others.append(
-            (
-                "dia_no_k2025",
-                text("dia_no_k2025", lang, n=len(rest)),
-                [labels.term(ox.NamedNode(t), lang) for t in sorted(rest, key=natural_key)],
-            )
-        )
+        others.append(("dia_no_k2025", text("dia_no_k2025", lang, n=len(rest)), listed(rest)))
     return Lineage(chart, len(continued), len(k2025), n_links, len(layout.merges), len(layout.splits), others)
 
 
