@@ -2,7 +2,8 @@
 
 In process, over the repository's data: each page is asked for ``--repeat`` times through the application
 (Starlette's TestClient, no network; the ETag cache is not used: no ``If-None-Match`` is sent) and the
-median wall time is printed with the size of its SVG. For resource pages with charts, the charts alone
+median wall time is printed with the size of its SVG (``/lineage`` and ``/funding`` come from the memo
+after the first request; their build is timed apart). For resource pages with charts, the charts alone
 (:func:`k2020graph.server.diagrampages.charts_for`) are timed too and given as a share of the page.
 
 Run: ``python bench/diagrams.py [ROOT] [--repeat N]``. Nothing here asserts a time.
@@ -25,7 +26,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from k2020graph.loading import KnowledgeGraph  # noqa: E402
 from k2020graph.project import Project  # noqa: E402
 from k2020graph.server import Settings, create_app  # noqa: E402
-from k2020graph.server.diagrampages import charts_for  # noqa: E402
+from k2020graph.server.diagrampages import charts_for, funding_chart, lineage  # noqa: E402
 
 BASE = "https://w3id.org/k2020graph/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -75,6 +76,11 @@ def main() -> None:
                 ms = median_ms(lambda i=iri, t=types: charts_for(site, i, t, "nb"), args.repeat)
                 charts, share = f"{ms:9.1f}", f"{ms / page:6.0%}"
             print(f"{path:58} {page:9.1f} {svg:7.1f} {charts:>9} {share:>6}")
+        # the two site-wide pictures are remembered per data version and language: their build, uncached
+        print(f"lineage built: {median_ms(lambda: lineage(site, 'nb'), args.repeat):.1f} ms; ", end="")
+        print(
+            f"funding built: {median_ms(lambda: funding_chart(site, 'nb'), args.repeat):.1f} ms (served from the memo after that)"
+        )
 
 
 if __name__ == "__main__":
