@@ -31,7 +31,7 @@ from ..project import Project
 from ..queries import CannedQuery, load_catalogue
 from ..remote import Remote
 from ..store import OxigraphStore, RdflibStore, Store
-from . import api, linkeddata, querypage, searchpage, sparql
+from . import api, diagrampages, linkeddata, querypage, searchpage, sparql
 from .connections import BodyTimeout, Limits, guarded_protocol
 from .context import Context, Problem, Settings, check_public_url
 from .negotiation import HTML, JSON, negotiate
@@ -275,6 +275,7 @@ def create_app(
         write_path = writes.setup(ctx)
         app.include_router(writes.make_router(ctx, write_path))
         app.include_router(changepage.make_router(ctx, write_path, site))  # /change: the page over the same road
+    app.include_router(diagrampages.make_router(ctx, site))  # /lineage, /funding
     app.include_router(linkeddata.make_router(ctx, site))
     app.include_router(linkeddata.make_fallback_router(ctx, site))
     return app

@@ -156,7 +156,12 @@ class Site:
         formats = [(f.name, f"?format={f.name}") for f in GRAPH_FORMATS]
         sparql = "/query?" + urlencode({"query": f"DESCRIBE <{iri}>"})
         history = history_view(self.history, iri, self.ctx.store.raw, self.labels, lang)
-        response = self.render(request, "resource.html", lang, view=view, formats=formats, describe_link=sparql, history=history)
+        from .diagrampages import charts_for  # the pictures of some kinds of resources (imports this module)
+
+        charts = charts_for(self, iri, {v.iri for v in view.types if v.iri}, lang)
+        response = self.render(
+            request, "resource.html", lang, view=view, formats=formats, describe_link=sparql, history=history, charts=charts
+        )
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..texts import LANGS, both_languages, lookup
 from .answer_texts import ANSWER_TEXTS
 from .change_texts import CHANGE_TEXTS
+from .diagram_texts import DIAGRAM_TEXTS
 from .search_texts import SEARCH_TEXTS
 from .write_texts import WRITE_TEXTS
 
@@ -282,6 +283,7 @@ TEXTS.update(WRITE_TEXTS)  # the guarded writes' messages live with them (:mod:`
 TEXTS.update(SEARCH_TEXTS)  # and the search's (:mod:`.search_texts`)
 TEXTS.update(ANSWER_TEXTS)  # fact sheets and answer tables (:mod:`.answer_texts`)
 TEXTS.update(CHANGE_TEXTS)  # the change page's and the change history's (:mod:`.change_texts`)
+TEXTS.update(DIAGRAM_TEXTS)  # and the pictures' (:mod:`.diagram_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:

@@ -23,6 +23,8 @@ GET_ROUTES = {
     "/query": "/query",
     "/search": "/search?q=demens",
     "/api/search": "/api/search?q=demens",
+    "/lineage": "/lineage",
+    "/funding": "/funding",
     "/": "/",
     "/id/": "/id/",
     "/id/{path:path}": "/id/tiltak/k2020-3.14",

@@ -8,6 +8,7 @@ Content-Security-Policy without inline script, frame protection, a Referrer-Poli
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
@@ -116,3 +117,76 @@ def test_every_other_answer_is_nosniff_and_never_a_document(client: TestClient, 
     assert r.headers["x-content-type-options"] == "nosniff", path
     assert "sandbox" in r.headers["content-security-policy"]
     assert "default-src 'none'" in r.headers["content-security-policy"]
+
+
+# -- the pictures (server/diagrampages.py): labels from the data inside SVG --------------------------
+
+#: A name that would run script or leave an attribute if a picture wrote it unescaped.
+HOSTILE = '<script>alert("svg")</script>" onmouseover="alert(1)'
+
+HOSTILE_TTL = """
+@prefix k2: <https://w3id.org/k2020graph/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix qb: <http://purl.org/linked-data/cube#> .
+@prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> .
+@prefix plan: <https://w3id.org/k2020graph/id/plan/> .
+@prefix strategy: <https://w3id.org/k2020graph/id/strategy/> .
+@prefix tiltak: <https://w3id.org/k2020graph/id/tiltak/> .
+@prefix actor: <https://w3id.org/k2020graph/id/actor/> .
+@prefix flow: <https://w3id.org/k2020graph/id/flow/> .
+@prefix concept: <https://w3id.org/k2020graph/id/concept/> .
+@prefix cube: <https://w3id.org/k2020graph/id/cube/> .
+
+strategy:k2020-9 a k2:Strategy ; skos:notation "9" ; skos:prefLabel "H@@"@nb ; k2:inPlan plan:k2020 .
+strategy:k2025-9 a k2:Strategy ; skos:notation "9" ; skos:prefLabel "H@@"@nb ; k2:inPlan plan:k2025 .
+tiltak:k2020-9.1 a k2:Tiltak ; rdfs:label "H@@"@nb ; k2:name "H@@"@nb ; skos:notation "9.1" ; k2:inPlan plan:k2020 ;
+    k2:strategy strategy:k2020-9 ; k2:continuesAs tiltak:k2025-9.1 ; k2:tiltakStatus concept:status-xss ;
+    k2:continuationStatus concept:status-xss ; k2:responsibleActor actor:xss .
+tiltak:k2025-9.1 a k2:Tiltak ; rdfs:label "H@@"@nb ; skos:notation "9.1" ; k2:inPlan plan:k2025 ;
+    k2:inferredStrategy strategy:k2025-9 .
+concept:status-xss a skos:Concept ; skos:prefLabel "H@@"@nb .
+actor:xss a k2:ActorGroup ; rdfs:label "H@@"@nb .
+flow:xss a k2:FundingFlow ; k2:grantor actor:xss ; k2:recipient actor:xss ; k2:forTiltak tiltak:k2020-9.1 .
+cube:xss a qb:DataSet ; rdfs:label "H@@"@nb ; qb:structure cube:xss-dsd .
+cube:xss-dsd a qb:DataStructureDefinition ;
+    qb:component [ qb:dimension k2:county ] , [ qb:dimension k2:refYear ] , [ qb:dimension k2:statistic ] .
+concept:year-xss skos:notation "2016" .
+cube:xss-1 a qb:Observation ; qb:dataSet cube:xss ; k2:county concept:status-xss ; k2:refYear concept:year-xss ;
+    k2:statistic concept:status-xss ; sdmx-measure:obsValue 7 .
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    from conftest import make_root  # tests/server is on sys.path
+
+    from k2020graph.loading import KnowledgeGraph
+    from k2020graph.project import Project
+    from k2020graph.server import Settings, create_app
+
+    root = make_root(tmp_path_factory.mktemp("hostile-root"))
+    escaped = HOSTILE.replace("\\", "\\\\").replace('"', '\\"')
+    (root / "data/turtle/hostile.ttl").write_text(HOSTILE_TTL.replace("H@@", escaped), encoding="utf-8")
+    with TestClient(create_app(KnowledgeGraph.load(Project.at(root)), Settings(timeout=5, workers=1, max_workers=2))) as c:
+        yield c
+
+
+@pytest.mark.parametrize("path", ["/lineage", "/funding", "/id/strategy/k2020-9", "/id/actor/xss", "/id/cube/xss"])
+def test_a_label_with_script_and_quotes_stays_text_in_the_pictures(hostile_client: TestClient, path: str) -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    r = hostile_client.get(path, headers=HTML)
+    assert r.status_code == 200
+    found = re.findall(r"<svg\b.*?</svg>", r.text, re.S)
+    assert found, "the page has its picture"
+    for svg in found:
+        assert "<script" not in svg and ' onmouseover="' not in svg  # escaped: &lt;script&gt;, &quot;
+        root = ET.fromstring(svg)  # well-formed: no text broke out of an element or attribute
+        texts = [t for el in root.iter() for t in [el.text or "", *el.attrib.values()]]
+        assert any(HOSTILE in t for t in texts), "the label is shown, as text"
+        assert not [el for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "script"]
+        assert not [name for el in root.iter() for name in el.attrib if name.startswith("on")]
+    links = parse(r.text)
+    assert links.inline_scripts == 0 and links.handlers == [] and links.styles == []
