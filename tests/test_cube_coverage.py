@@ -29,7 +29,7 @@ CAPTION = re.compile(r"^\s*Tabell (\d+) (?=[A-ZÆØÅ])")
 #: Tables of seed 002 that are not yet data sets. This list must only shrink: a table that gets its data
 #: set must leave it (a test checks that no table listed here has one).
 NOT_YET_DONE: dict[int, str] = {
-    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in range(17, 31)},
+    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in (17, 18, 20, *range(23, 31))},
 }
 
 #: Cells of done tables that hold no number, with the source's reason: (table, line, column index from 0).
@@ -97,6 +97,10 @@ class Layout:
     # statistic of its own (Tabell 13, 15): then ROW_STATISTICS gives them per row line
     columns: tuple[tuple[str, str, str], ...]
     max_digits: int = 5  # the most digits a number of the table has (see MAX_DIGITS)
+    # a further dimension that the columns divide (Tabell 23: adults, children and young people, total):
+    # the dimension and its code per column
+    column_dimension: str = ""
+    column_codes: tuple[str, ...] = ()
 
 
 _EDU = (
@@ -116,6 +120,7 @@ _FTE_CHANGE = (
     ("2016", "quantity-full-time-equivalents", "unit-full-time-equivalents"),
     ("2015-2016", "quantity-change-percent", "unit-percent"),
 )
+_FTE_2013_2016 = tuple((str(y), "quantity-full-time-equivalents", "unit-full-time-equivalents") for y in range(2013, 2017))
 LAYOUTS: dict[int, Layout] = {
     # header lines 916-923: " 2016", "Fylke Kommuner med psykolog", "Antall kommuner"
     1: Layout(
@@ -163,6 +168,12 @@ LAYOUTS: dict[int, Layout] = {
     15: Layout(4854, 4888, tuple((str(y), "", "") for y in range(2011, 2017)), max_digits=6),
     # header lines 4916-4917: "Yrkesgrupper 2015 2016 Prosentvis endring"
     16: Layout(4919, 4978, _FTE_CHANGE, max_digits=6),
+    # header line 5341: "2013 2014 2015 2016"; page footnotes 15-16 (lines 5351-5361) stand between the rows
+    19: Layout(5343, 5374, _FTE_2013_2016),
+    # header line 5447: "2013 2014 2015 2016"
+    21: Layout(5449, 5455, _FTE_2013_2016),
+    # header line 5471: "2013 2014 2015 2016"
+    22: Layout(5473, 5492, _FTE_2013_2016),
     # header lines 3097-3119: 2015 / 2016, each "Antall søknader", "Antall innvilget"
     12: Layout(3121, 3170, _APPS),
 }
@@ -258,8 +269,11 @@ def read_cells(lines: list[str], table: int) -> list[Cell]:
         if (table, no) in HAND_READ:
             placed, _reason = HAND_READ[(table, no)]
             text = lines[no - 1]
+            if not placed:  # a line inside the table that holds no cell (a header of a block of rows)
+                continue
             first = next(num for _c, num in placed if num != "*")
-            row_label = " ".join(text.split(first)[0].split()) or last_text  # the text before the first number
+            # the text before the first number, without signs ("+ 1,8")
+            row_label = " ".join(text.split(first)[0].replace("+", " ").split()) or last_text
             for c, num in placed:
                 assert num == "*" or re.search(rf"(?<![\d,]){re.escape(num)}(?![\d,])", text), (table, no, num, text)
                 cells.append(Cell(table, no, c, None if num == "*" else number(num), row_label))
@@ -269,7 +283,10 @@ def read_cells(lines: list[str], table: int) -> list[Cell]:
             if text:
                 last_text = text if not pending else last_text
             continue
-        if text or (not pending and split_numbers(tokens, n, layout.max_digits)):  # a row line: all its numbers
+        whole = split_numbers(tokens, n, layout.max_digits) if not pending else None
+        if text and not pending and not whole:  # a row's label with its first numbers; the rest follow
+            last_text = text
+        elif text or whole:  # a row line: all its numbers
             assert not pending, f"Tabell {table} line {no}: a row starts before the previous one is complete"
             numbers = split_numbers(tokens, n, layout.max_digits)
             assert numbers, f"Tabell {table} line {no}: cannot read {n} numbers from {tokens}"
@@ -336,8 +353,13 @@ ROW_STATISTICS: dict[int, dict[str, tuple[str, str]]] = {
 }
 
 
+#: Rows whose year is not the column's: (table, line) -> year (Tabell 17's rows "2009" and "2016").
+ROW_YEARS: dict[tuple[int, int], str] = {}
+
+
 def column_of(n: int, cell: Cell) -> tuple[str, str, str]:
     year, statistic, unit = LAYOUTS[n].columns[cell.column]
+    year = ROW_YEARS.get((n, cell.line), year)
     if not statistic:
         statistic, unit = ROW_STATISTICS[n][cell.label]
     return year, statistic, unit
@@ -349,6 +371,7 @@ def check_table(g: Graph, lines: list[str], n: int) -> list[str]:
     ds = dataset(n)
     observations = set(g.subjects(QB.dataSet, ds))
     matched: set[URIRef] = set()
+    layout = LAYOUTS[n]
     for cell in cells:
         key = (n, cell.line, cell.column)
         if cell.value is None:
@@ -362,6 +385,10 @@ def check_table(g: Graph, lines: list[str], n: int) -> list[str]:
             if cell.line in _line_of(g, o)
             and g.value(o, K2.refYear) == CONCEPT[f"year-{year}"]
             and g.value(o, K2.statistic) == CONCEPT[statistic]
+            and (
+                not layout.column_dimension
+                or g.value(o, K2[layout.column_dimension]) == CONCEPT[layout.column_codes[cell.column]]
+            )
         ]
         where = f"Tabell {n} line {cell.line} column {cell.column} ({year}, {statistic})"
         if len(hits) != 1:
