@@ -29,7 +29,7 @@ CAPTION = re.compile(r"^\s*Tabell (\d+) (?=[A-ZÆØÅ])")
 #: Tables of seed 002 that are not yet data sets. This list must only shrink: a table that gets its data
 #: set must leave it (a test checks that no table listed here has one).
 NOT_YET_DONE: dict[int, str] = {
-    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in (17, 20, 23, 25, 27, 28, 29, 30)},
+    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in (17, 23, 27, 28)},
 }
 
 #: Cells of done tables that hold no number, with the source's reason: (table, line, column index from 0).
@@ -70,6 +70,10 @@ HAND_READ: dict[tuple[int, int], tuple[tuple[tuple[int, str], ...], str]] = {
         ((0, "270"), (1, "420")),
         "«Tall på søkere 270 til 2 klasser 420 til 3 klasser»: a count of applicants and of classes per cell; "
         "the applicants are the cell's number (the text, lines 4643-4645: «420 søkere … 270 søkere»)",
+    ),
+    (20, 5412): (
+        ((0, "1,8"), (1, "3,7"), (2, "2,0"), (3, "1,8"), (4, "0,9")),
+        "«+ 1,8 + 3,7  + 2,0 + 1,8 + 0,9»: each number has its sign as a word of its own",
     ),
     (26, 5903): ((), "page footnote 24 («SPS Nyhetsbrev nr.2 - 2014») between the rows: no cell"),
     (26, 5906): ((), "page footnote 26 («… ikke har bosted i Norge i 2016») between the rows: no cell"),
@@ -189,6 +193,21 @@ LAYOUTS: dict[int, Layout] = {
         5913,
         (("2015", "quantity-share-immigrants", "unit-percent"), ("2016", "quantity-share-immigrants", "unit-percent")),
     ),
+    # header line 5405: "2013 2014 2015 2016 2017"; each row a statistic of its own (ROW_STATISTICS)
+    20: Layout(5407, 5412, tuple((str(y), "", "") for y in range(2013, 2018))),
+    # header line 5791: "2012 2013 2014 2015 2016"; each row a statistic of its own (ROW_STATISTICS)
+    25: Layout(5793, 5807, tuple((str(y), "", "") for y in range(2012, 2017)), max_digits=6),
+    # header line 6118: "Bestått Ikke bestått Totalt"; the period is the title's (1 Oct 2015 - 30 Sep 2016)
+    29: Layout(
+        6120,
+        6128,
+        tuple(
+            ("2015-10-01-2016-09-30", statistic, "unit-trade-tests")
+            for statistic in ("quantity-trade-tests-passed", "quantity-trade-tests-failed", "quantity-trade-tests")
+        ),
+    ),
+    # header line 6147: "2001 2010 2011 2012 2013 2014 2015 2016", admissions
+    30: Layout(6149, 6185, tuple((str(y), "quantity-admitted", "unit-persons") for y in (2001, *range(2010, 2017)))),
     # header lines 3097-3119: 2015 / 2016, each "Antall søknader", "Antall innvilget"
     12: Layout(3121, 3170, _APPS),
 }
@@ -350,8 +369,8 @@ def _norm(text: str) -> str:
 ROW_DIMENSIONS = (K2.county, K2.innovationTheme, K2.education, K2.profession, K2.serviceArea)
 
 #: Tables whose rows are statistics of their own (the layout's columns give only the year): the row's
-#: label in the source -> (statistic, unit).
-ROW_STATISTICS: dict[int, dict[str, tuple[str, str]]] = {
+#: label in the source (or, where two rows end in the same words, the row's first line) -> (statistic, unit).
+ROW_STATISTICS: dict[int, dict[str | int, tuple[str, str]]] = {
     13: {
         "Antall studieplasser": ("quantity-study-places", "unit-study-places"),
         "Tall på søkere": ("quantity-applicants", "unit-persons"),
@@ -365,6 +384,18 @@ ROW_STATISTICS: dict[int, dict[str, tuple[str, str]]] = {
         "over": ("quantity-fte-per-1000-aged-80-plus", "unit-fte-per-1000-inhabitants"),  # "… 80 år og" / "over"
         "totalt": ("quantity-sick-leave-share", "unit-percent"),  # "Andel legemeldt sykefravær av årsverk" / "totalt"
     },
+    20: {
+        "Fastleger": ("quantity-regular-gps", "unit-persons"),
+        "økning": ("quantity-change-percent-from-previous-year", "unit-percent"),  # "Prosentvis" / "økning"
+    },
+    25: {
+        "Årsverk": ("quantity-full-time-equivalents", "unit-full-time-equivalents"),
+        "Totalt fravær": ("quantity-absence-fte", "unit-full-time-equivalents"),
+        5798: ("quantity-sick-leave-fte", "unit-full-time-equivalents"),  # "Legemeldt" / "sykefravær 11 629 …"
+        "Fødselspermisjon": ("quantity-parental-leave-fte", "unit-full-time-equivalents"),
+        "Andel totalt fravær": ("quantity-absence-share", "unit-percent"),
+        5807: ("quantity-sick-leave-share", "unit-percent"),  # "Andel legemeldt" / "sykefravær 8,9 % …"
+    },
 }
 
 
@@ -376,7 +407,8 @@ def column_of(n: int, cell: Cell) -> tuple[str, str, str]:
     year, statistic, unit = LAYOUTS[n].columns[cell.column]
     year = ROW_YEARS.get((n, cell.line), year)
     if not statistic:
-        statistic, unit = ROW_STATISTICS[n][cell.label]
+        rows = ROW_STATISTICS[n]
+        statistic, unit = rows[cell.line] if cell.line in rows else rows[cell.label]
     return year, statistic, unit
 
 
