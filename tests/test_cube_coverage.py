@@ -29,7 +29,7 @@ CAPTION = re.compile(r"^\s*Tabell (\d+) (?=[A-ZÆØÅ])")
 #: Tables of seed 002 that are not yet data sets. This list must only shrink: a table that gets its data
 #: set must leave it (a test checks that no table listed here has one).
 NOT_YET_DONE: dict[int, str] = {
-    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in (17, 23, 27, 28)},
+    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in (27, 28)},
 }
 
 #: Cells of done tables that hold no number, with the source's reason: (table, line, column index from 0).
@@ -75,6 +75,15 @@ HAND_READ: dict[tuple[int, int], tuple[tuple[tuple[int, str], ...], str]] = {
         ((0, "1,8"), (1, "3,7"), (2, "2,0"), (3, "1,8"), (4, "0,9")),
         "«+ 1,8 + 3,7  + 2,0 + 1,8 + 0,9»: each number has its sign as a word of its own",
     ),
+    (17, 5107): (
+        tuple(enumerate(("266 409", "100", "38", "29", "20", "12"))),
+        "«2009 266 409 …»: the row's name is a year, which the reader would take for a number",
+    ),
+    (17, 5108): (
+        tuple(enumerate(("278 161", "100", "37", "34", "23", "6"))),
+        "«2016 278 161 …»: the row's name is a year, which the reader would take for a number",
+    ),
+    (17, 5112): ((), "«Fordeling aldersgrupper 2016» (lines 5110-5112): a heading between the rows, no cell"),
     (26, 5903): ((), "page footnote 24 («SPS Nyhetsbrev nr.2 - 2014») between the rows: no cell"),
     (26, 5906): ((), "page footnote 26 («… ikke har bosted i Norge i 2016») between the rows: no cell"),
     (13, 4672): (
@@ -208,6 +217,31 @@ LAYOUTS: dict[int, Layout] = {
     ),
     # header line 6147: "2001 2010 2011 2012 2013 2014 2015 2016", admissions
     30: Layout(6149, 6185, tuple((str(y), "quantity-admitted", "unit-persons") for y in (2001, *range(2010, 2017)))),
+    # header lines 5083-5105: number of recipients, "I alt %", and four shares by need of assistance;
+    # the rows "2009" and "2016" (all ages) and the age groups of 2016 (ROW_YEARS gives 2009's year)
+    17: Layout(
+        5107,
+        5133,
+        tuple(
+            ("2016", statistic, unit)
+            for statistic, unit in (
+                ("quantity-recipients-dec-31", "unit-persons"),
+                ("quantity-share-all-assistance-needs", "unit-percent"),
+                ("quantity-share-limited-assistance-need", "unit-percent"),
+                ("quantity-share-medium-assistance-need", "unit-percent"),
+                ("quantity-share-extensive-assistance-need", "unit-percent"),
+                ("quantity-share-unknown-assistance-need", "unit-percent"),
+            )
+        ),
+    ),
+    # header lines 5532-5537: "Voksne", "Barn og unge", "Totalt", each "2015 2016" (the columns divide k2:ageGroup)
+    23: Layout(
+        5539,
+        5545,
+        tuple((y, "quantity-full-time-equivalents", "unit-full-time-equivalents") for y in ("2015", "2016") * 3),
+        column_dimension="ageGroup",
+        column_codes=tuple(f"age-group-t23-{g}" for g in ("voksne", "voksne", "barn-unge", "barn-unge", "total", "total")),
+    ),
     # header lines 3097-3119: 2015 / 2016, each "Antall søknader", "Antall innvilget"
     12: Layout(3121, 3170, _APPS),
 }
@@ -366,7 +400,7 @@ def _norm(text: str) -> str:
     return " ".join(text.replace(":", " ").replace("*", " ").split()).lower()
 
 
-ROW_DIMENSIONS = (K2.county, K2.innovationTheme, K2.education, K2.profession, K2.serviceArea)
+ROW_DIMENSIONS = (K2.county, K2.innovationTheme, K2.education, K2.profession, K2.serviceArea, K2.ageGroup)
 
 #: Tables whose rows are statistics of their own (the layout's columns give only the year): the row's
 #: label in the source (or, where two rows end in the same words, the row's first line) -> (statistic, unit).
@@ -400,7 +434,7 @@ ROW_STATISTICS: dict[int, dict[str | int, tuple[str, str]]] = {
 
 
 #: Rows whose year is not the column's: (table, line) -> year (Tabell 17's rows "2009" and "2016").
-ROW_YEARS: dict[tuple[int, int], str] = {}
+ROW_YEARS: dict[tuple[int, int], str] = {(17, 5107): "2009"}
 
 
 def column_of(n: int, cell: Cell) -> tuple[str, str, str]:
