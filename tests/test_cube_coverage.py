@@ -29,7 +29,7 @@ CAPTION = re.compile(r"^\s*Tabell (\d+) (?=[A-ZÆØÅ])")
 #: Tables of seed 002 that are not yet data sets. This list must only shrink: a table that gets its data
 #: set must leave it (a test checks that no table listed here has one).
 NOT_YET_DONE: dict[int, str] = {
-    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in (27, 28)},
+    **{n: "not yet transcribed (chapter 3 workforce and education statistics)" for n in (28,)},
 }
 
 #: Cells of done tables that hold no number, with the source's reason: (table, line, column index from 0).
@@ -50,11 +50,26 @@ NO_NUMBER: dict[tuple[int, int, int], str] = {
     (8, 2314, 1): "«*» - «Veiledning inngikk ikke som egen kategori i rapporteringsskjemaet i 2015» (line 2342)",
     (9, 2451, 0): "«*» - «Psykisk helsearbeid og rusarbeid inngikk ikke i skjemaet i 2015» (line 2490)",
     (9, 2454, 1): "«*» - «Psykisk helsearbeid og rusarbeid inngikk ikke i skjemaet i 2015» (line 2490)",
+    **{
+        (27, line, c): "«-» (nil: no candidates that year; the education was replaced by helsefagarbeider, lines 5980-5982)"
+        for line, c in ((5966, 7), (5966, 8), (5967, 9), (5969, 10), (5971, 8), (5972, 9), (5974, 10))
+    },
+    (27, 5976, 0): "«-» (nil: helsefagarbeider had no candidates in 2006)",
+    (27, 5976, 1): "«-» (nil: helsefagarbeider had no candidates in 2007)",
     (13, 4672, 1): "«Avsluttes våren 2017»: the class that started in autumn 2016 had not finished (line 4672)",
 }
 
-#: Illegible cells (a number the extraction lost or garbled), with the reason. None in the done tables.
-ILLEGIBLE: dict[tuple[int, int, int], str] = {}
+#: Illegible cells (a number the extraction lost or garbled), with the reason.
+ILLEGIBLE: dict[tuple[int, int, int], str] = {
+    (27, 5976, c): "«Helsefagarbeider - - 1 389 1 408 2 042 2 299 2 413 2 820 2 943 3 151»: two «-» and eight "
+    "numbers for eleven years (2006-2016): one cell was lost in the extraction, so the numbers cannot be put "
+    "in their years"
+    for c in range(2, 11)
+}
+
+#: In HAND_READ: "*" and "-" (as printed) are cells without a number (listed in NO_NUMBER); "?" stands for
+#: a cell whose number cannot be told (listed in ILLEGIBLE).
+_NOT_A_NUMBER = ("*", "-", "?")
 
 #: Row lines whose numbers the reader cannot place by counting (fewer numbers than columns, or numbers
 #: inside words): (table, line) -> ((column, number as printed), ...) and the reason. Each number must
@@ -84,6 +99,19 @@ HAND_READ: dict[tuple[int, int], tuple[tuple[tuple[int, str], ...], str]] = {
         "«2016 278 161 …»: the row's name is a year, which the reader would take for a number",
     ),
     (17, 5112): ((), "«Fordeling aldersgrupper 2016» (lines 5110-5112): a heading between the rows, no cell"),
+    (27, 5966): (
+        (*enumerate(("3 642", "3 618", "3 599", "1 865", "566", "50", "7")), (7, "-"), (8, "-")),
+        "«Hjelpepleier 3 642 … 7 - -»: «-» is no number to the reader; 2015 and 2016's «-» follow on lines 5967, 5969",
+    ),
+    (27, 5967): (((9, "-"),), "«-» of Hjelpepleier 2015 on a line of its own"),
+    (27, 5969): (((10, "-"),), "«-» of Hjelpepleier 2016 on a line of its own"),
+    (27, 5971): (
+        (*enumerate(("790", "813", "803", "631", "261", "161", "105", "4")), (8, "-")),
+        "«Omsorgsarbeider 790 … 4 -»: «-» is no number to the reader; 2015 and 2016's «-» follow on lines 5972, 5974",
+    ),
+    (27, 5972): (((9, "-"),), "«-» of Omsorgsarbeider 2015 on a line of its own"),
+    (27, 5974): (((10, "-"),), "«-» of Omsorgsarbeider 2016 on a line of its own"),
+    (27, 5976): (((0, "-"), (1, "-"), *((c, "?") for c in range(2, 11))), "see ILLEGIBLE"),
     (26, 5903): ((), "page footnote 24 («SPS Nyhetsbrev nr.2 - 2014») between the rows: no cell"),
     (26, 5906): ((), "page footnote 26 («… ikke har bosted i Norge i 2016») between the rows: no cell"),
     (13, 4672): (
@@ -242,6 +270,12 @@ LAYOUTS: dict[int, Layout] = {
         column_dimension="ageGroup",
         column_codes=tuple(f"age-group-t23-{g}" for g in ("voksne", "voksne", "barn-unge", "barn-unge", "total", "total")),
     ),
+    # header line 5964: "2006 … 2016", candidates for the trade test and graduates
+    27: Layout(
+        5966,
+        5976,
+        tuple((str(y), "quantity-trade-test-candidates-and-graduates", "unit-persons") for y in range(2006, 2017)),
+    ),
     # header lines 3097-3119: 2015 / 2016, each "Antall søknader", "Antall innvilget"
     12: Layout(3121, 3170, _APPS),
 }
@@ -339,12 +373,15 @@ def read_cells(lines: list[str], table: int) -> list[Cell]:
             text = lines[no - 1]
             if not placed:  # a line inside the table that holds no cell (a header of a block of rows)
                 continue
-            first = next(num for _c, num in placed if num != "*")
+            first = next((num for _c, num in placed if num not in _NOT_A_NUMBER), None)
             # the text before the first number, without signs ("+ 1,8")
-            row_label = " ".join(text.split(first)[0].replace("+", " ").split()) or last_text
+            row_label = (" ".join(text.split(first)[0].replace("+", " ").split()) if first else "") or last_text
             for c, num in placed:
-                assert num == "*" or re.search(rf"(?<![\d,]){re.escape(num)}(?![\d,])", text), (table, no, num, text)
-                cells.append(Cell(table, no, c, None if num == "*" else number(num), row_label))
+                if num == "-":
+                    assert re.search(r"(?<!\S)-(?!\S)", text), (table, no, num, text)
+                elif num not in _NOT_A_NUMBER:
+                    assert re.search(rf"(?<![\d,]){re.escape(num)}(?![\d,])", text), (table, no, num, text)
+                cells.append(Cell(table, no, c, None if num in _NOT_A_NUMBER else number(num), row_label))
             continue
         text, tokens = _trailing_numbers(lines[no - 1])
         if not tokens:
@@ -456,8 +493,8 @@ def check_table(g: Graph, lines: list[str], n: int) -> list[str]:
     for cell in cells:
         key = (n, cell.line, cell.column)
         if cell.value is None:
-            if key not in NO_NUMBER:
-                problems.append(f"Tabell {n} line {cell.line} column {cell.column}: '*' not listed in NO_NUMBER")
+            if key not in NO_NUMBER and key not in ILLEGIBLE:
+                problems.append(f"Tabell {n} line {cell.line} column {cell.column}: no number, not listed in NO_NUMBER or ILLEGIBLE")
             continue
         year, statistic, unit = column_of(n, cell)
         hits = [
