@@ -28,8 +28,7 @@ CAPTION = re.compile(r"^\s*Tabell (\d+) (?=[A-ZÆØÅ])")
 
 #: Tables of seed 002 that are not yet data sets. This list must only shrink: a table that gets its data
 #: set must leave it (a test checks that no table listed here has one).
-NOT_YET_DONE: dict[int, str] = {
-}
+NOT_YET_DONE: dict[int, str] = {}
 
 #: Cells of done tables that hold no number, with the source's reason: (table, line, column index from 0).
 NO_NUMBER: dict[tuple[int, int, int], str] = {
@@ -492,9 +491,7 @@ def read_cells(lines: list[str], table: int) -> list[Cell]:
         # ("1 637" is one number; "608  801" two, as 608801 has too many digits)
         if not pending:
             label = last_text
-        numbers = next(
-            (s for k in range(1, n - len(pending) + 1) if (s := split_numbers(tokens, k, layout.max_digits))), None
-        )
+        numbers = next((s for k in range(1, n - len(pending) + 1) if (s := split_numbers(tokens, k, layout.max_digits))), None)
         assert numbers, f"Tabell {table} line {no}: cannot read numbers from {tokens}"
         pending += [(no, num) for num in numbers]
         if len(pending) == n:
@@ -539,7 +536,10 @@ ROW_STATISTICS: dict[int, dict[str | int, tuple[str, str]]] = {
     15: {
         "Årsverk i alt": ("quantity-full-time-equivalents", "unit-full-time-equivalents"),
         "Årsverk av leger i institusjon": ("quantity-fte-doctors-in-institutions", "unit-full-time-equivalents"),
-        "Årsverk av fysioterapeuter i institusjon": ("quantity-fte-physiotherapists-in-institutions", "unit-full-time-equivalents"),
+        "Årsverk av fysioterapeuter i institusjon": (
+            "quantity-fte-physiotherapists-in-institutions",
+            "unit-full-time-equivalents",
+        ),
         "Årsverk per mottaker": ("quantity-fte-per-recipient", "unit-fte-per-recipient"),
         "over": ("quantity-fte-per-1000-aged-80-plus", "unit-fte-per-1000-inhabitants"),  # "… 80 år og" / "over"
         "totalt": ("quantity-sick-leave-share", "unit-percent"),  # "Andel legemeldt sykefravær av årsverk" / "totalt"
@@ -583,7 +583,9 @@ def check_table(g: Graph, lines: list[str], n: int) -> list[str]:
         key = (n, cell.line, cell.column)
         if cell.value is None:
             if key not in NO_NUMBER and key not in ILLEGIBLE:
-                problems.append(f"Tabell {n} line {cell.line} column {cell.column}: no number, not listed in NO_NUMBER or ILLEGIBLE")
+                problems.append(
+                    f"Tabell {n} line {cell.line} column {cell.column}: no number, not listed in NO_NUMBER or ILLEGIBLE"
+                )
             continue
         year, statistic, unit = column_of(n, cell)
         hits = [

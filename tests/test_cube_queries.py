@@ -27,7 +27,6 @@ def test_statistics_table_gives_the_cells_in_the_tables_order(kg, catalogue, lin
     result = catalogue["statistics-table"].run(kg.store, {"table": str(n)})
     assert isinstance(result, SelectResult)
     got = [(int(str(d["line"])), Decimal(str(d["value"])), str(d["year"])) for d in result.dicts()]
-    layout = LAYOUTS[n]
     years = {column_of(n, c)[0] for c in read_cells(lines, n)}
     notation = {y: str(kg.data_graph.value(CONCEPT[f"year-{y}"], SKOS.notation)) for y in years}
     expected = [(c.line, c.value, notation[column_of(n, c)[0]]) for c in read_cells(lines, n) if c.value is not None]
@@ -35,7 +34,9 @@ def test_statistics_table_gives_the_cells_in_the_tables_order(kg, catalogue, lin
     if n in (2, 3, 4, 17):  # rows named in other words: codes of Tabell 5-8 there; Tabell 17 names two rows by year
         return
     rows = [str(d["row"]) for d in result.dicts()]
-    labels = [c.label.removesuffix(LABEL_FOOTNOTE_MARKS.get((n, c.label), "")) for c in read_cells(lines, n) if c.value is not None]
+    labels = [
+        c.label.removesuffix(LABEL_FOOTNOTE_MARKS.get((n, c.label), "")) for c in read_cells(lines, n) if c.value is not None
+    ]
     if n in ROW_STATISTICS:  # the row is the statistic, named by its prefLabel (the coverage test reads altLabels too)
         g = kg.data_graph
         labels = [
@@ -43,7 +44,10 @@ def test_statistics_table_gives_the_cells_in_the_tables_order(kg, catalogue, lin
             for c in read_cells(lines, n)
             if c.value is not None
         ]
-    assert all(" ".join(lab.replace(":", " ").replace("*", " ").split()).lower() in row.lower() for lab, row in zip(labels, rows, strict=True))
+    assert all(
+        " ".join(lab.replace(":", " ").replace("*", " ").split()).lower() in row.lower()
+        for lab, row in zip(labels, rows, strict=True)
+    )
     assert {str(d["table"]) for d in result.dicts()} == {str(n)}
 
 
