@@ -94,3 +94,12 @@ def test_observation_provenance_of_a_split_row(kg, catalogue, lines) -> None:  #
     (row,) = result.dicts()
     assert int(str(row["value"])) == 1227 and int(str(row["line_start"])) == 2328 and str(row["year"]) == "2016"
     assert str(row["row"]) == "Annen videre-/masterutdanning"
+
+
+def test_statistics_table_of_tabell_23_names_the_column_group(kg, catalogue, lines) -> None:  # type: ignore[no-untyped-def]
+    # the header (lines 5532-5535) prints "Voksne", "Barn og", "unge", "Totalt", each over a pair of years
+    assert [lines[i - 1].split() for i in (5532, 5533, 5535)] == [["Voksne", "Barn", "og"], ["unge"], ["Totalt"]]
+    result = catalogue["statistics-table"].run(kg.store, {"table": "23"})
+    assert isinstance(result, SelectResult)
+    columns = [str(d["column"]) for d in result.dicts()]
+    assert columns == ["Voksne", "Voksne", "Barn og unge", "Barn og unge", "Totalt", "Totalt"] * 4
