@@ -190,18 +190,35 @@ def test_every_direct_fact_is_traced_to_a_record_and_its_lines(kg: KnowledgeGrap
     data = kg.data_graph
     traces: dict[tuple, set] = defaultdict(set)
     for st in g.subjects(RDF.type, K2.DirectStatement):
-        s, p = g.value(st, K2.statementSubject), g.value(st, K2.statementProperty)
+        props = list(g.objects(st, K2.statementProperty))
+        assert len(props) == 1, f"{st}: one property per statement"
         records = [r for r in g.objects(st, PROV.wasDerivedFrom) if (r, RDF.type, K2.TiltakRecord) in data]
-        assert records, f"{st} names no record"
-        for loc in g.objects(st, DCTERMS.source):
-            assert data.value(loc, K2.lineStart) is not None, f"{st}: {loc} is not a source location"
-        for v in g.objects(st, K2.statementValue):
-            traces[(s, p, v)].update(records)
+        assert len(records) == 1, f"{st} names no record, or several"
+        # the record carries its source and lines (the statement does not repeat them)
+        locations = list(data.objects(records[0], DCTERMS.source))
+        assert locations and all(data.value(loc, K2.lineStart) is not None for loc in locations), records[0]
+        subjects = list(g.objects(st, K2.statementSubject))
+        assert subjects, f"{st} names no subject"
+        for s in subjects:
+            for v in g.objects(st, K2.statementValue):
+                traces[(s, props[0], v)].update(records)
     untraced = [(s, p, o) for p in DIRECT_PROPS for s, o in g.subject_objects(p) if not traces.get((s, p, o))]
     assert not untraced, untraced[:5]
-    assert all(
-        not isinstance(st, type(None)) and str(st).startswith("https://") for st in g.subjects(RDF.type, K2.DirectStatement)
-    )
+    # and no statement claims a value the subject does not have
+    claimed = [(s, p, v) for (s, p, v) in traces if (s, p, v) not in g]
+    assert not claimed, claimed[:5]
+    assert all(str(st).startswith("https://") for st in g.subjects(RDF.type, K2.DirectStatement))
+
+
+def test_one_statement_serves_a_tiltak_and_its_measure(kg: KnowledgeGraph) -> None:
+    """The record row's statement is said once, for every subject it is the winning statement for."""
+    g = kg.derived_graph
+    st = next(g.subjects(K2.statementValue, Literal("Demensomsorgens ABC", lang="nb")))
+    tiltak = TILTAK["k2020-3.2"]
+    measure = URIRef(str(tiltak).replace("/tiltak/", "/measure/"))
+    record = URIRef(str(tiltak).replace("/tiltak/k2020-", "/record/seed001-k2020-"))
+    assert set(g.objects(st, K2.statementSubject)) == {tiltak, measure}
+    assert set(g.objects(st, PROV.wasDerivedFrom)) == {record}
 
 
 def test_three_patterns_answer_the_headline_question(kg: KnowledgeGraph) -> None:
@@ -292,3 +309,25 @@ def test_export_no_derived_leaves_the_layer_out(tmp_path: Path) -> None:
 def test_every_rule_has_a_header(rule: Path) -> None:
     r = read_rules([rule])[0]
     assert r.title.get("nb") and r.title.get("en") and r.derives and r.source and r.description
+
+
+def test_a_statement_rule_without_its_columns_is_refused(tmp_path: Path) -> None:
+    from k2020graph.errors import InputError
+
+    bad = tmp_path / "bad.rq"
+    bad.write_text(
+        "#+ title@en: Bad\n#+ derives: k2:name\nPREFIX k2: <https://w3id.org/k2020graph/def#>\n"
+        "SELECT ?tiltak ?record ?title WHERE { ?record k2:recordOf ?tiltak }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="k2:name") as info:
+        read_rules([bad])
+    assert "bad.rq" in str(info.value.path)
+    order = tmp_path / "order.rq"
+    order.write_text(
+        "#+ title@en: Order\n#+ derives: k2:name\nPREFIX k2: <https://w3id.org/k2020graph/def#>\n"
+        "SELECT ?name ?tiltak ?record WHERE { ?record k2:recordOf ?tiltak ; <http://purl.org/dc/terms/title> ?name }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"\?tiltak \?record"):
+        derive(ox.Store(), read_rules([order]))

@@ -142,7 +142,8 @@ def _expected(name: str, rec: Records) -> set[tuple] | Counter:
                     out.add((r, g.value(loc, DCTERMS.isPartOf), str(title), int(g.value(loc, K2.lineStart))))  # type: ignore[arg-type]
         return out
     if name == "12-where-a-direct-fact-comes-from":
-        return {(str(v), r, loc) for r, v in rec.newest(TILTAK["k2020-3.10"], DCTERMS.title) for loc in g.objects(r, DCTERMS.source)}
+        newest = rec.newest(TILTAK["k2020-3.10"], DCTERMS.title)
+        return {(str(v), r, loc) for r, v in newest for loc in g.objects(r, DCTERMS.source)}
     raise AssertionError(f"no expected answer written for {name}")
 
 
@@ -160,7 +161,7 @@ def test_question_gives_the_answer_of_the_records(kg, records: Records, path: Pa
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# "), f"{path.name}: the first line says the question"
     result = kg.store.query(text)
-    rows = [tuple(v.toPython() if hasattr(v, "datatype") and v.datatype in (XSD.integer,) else v for v in row) for row in result.rows]
+    rows = [tuple(v.toPython() if getattr(v, "datatype", None) == XSD.integer else v for v in row) for row in result.rows]
     expected = _expected(path.stem, records)
     assert rows, f"{path.name} answers nothing"
     if isinstance(expected, Counter):  # (key, count) rows of a GROUP BY
