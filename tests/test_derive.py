@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DIRECT = [
     "name", "responsibleActor", "typeOfTiltak", "startedText", "started", "startedEarliest", "startedLatest",
     "endedText", "ended", "tiltakStatus", "continuationStatus", "continuesAs", "grantScheme", "grantFrom",
-    "grantTo", "aim", "webPage",
+    "grantTo", "aim", "webPage", "continuesFrom",
 ]  # fmt: skip
 DIRECT_PROPS = [K2[p] for p in DIRECT]
 
@@ -99,6 +99,8 @@ def _expected(g: Graph) -> dict[tuple[URIRef, URIRef], set]:
         year = year_of_record(g.value(cont, PROV.wasDerivedFrom))
         for s in subjects(g.value(cont, K2.fromTiltak)):
             cands[s][K2.continuesAs].append((year, g.value(cont, K2.toTiltak)))
+        # on the K2025 tiltak (no measure): the K2020 numbers that continue as it
+        cands[g.value(cont, K2.toTiltak)][K2.continuesFrom].append((year, g.value(cont, K2.fromTiltak)))
     for flow in g.subjects(RDF.type, K2.FundingFlow):
         record = g.value(flow, PROV.wasDerivedFrom)
         if record is None or (record, RDF.type, K2.TiltakRecord) not in g:
@@ -331,3 +333,17 @@ def test_a_statement_rule_without_its_columns_is_refused(tmp_path: Path) -> None
     )
     with pytest.raises(InputError, match=r"\?tiltak \?record"):
         derive(ox.Store(), read_rules([order]))
+
+
+def test_k2025_tiltak_get_only_what_the_sources_state(kg: KnowledgeGraph) -> None:
+    """A K2025 tiltak is known only as a number the final table refers to: no name, strategy or year is derived."""
+    g = kg.derived_graph
+    data = kg.data_graph
+    k2025 = [t for t in data.subjects(K2.inPlan, URIRef(str(TILTAK).replace("/tiltak/", "/plan/") + "k2025"))]
+    assert len(k2025) >= 20
+    for t in k2025:
+        derived = {p for p in g.predicates(t, None)}
+        assert derived <= {K2.continuesFrom}, (t, derived)
+        sources = {data.value(c, K2.fromTiltak) for c in data.subjects(K2.toTiltak, t)}
+        assert set(g.objects(t, K2.continuesFrom)) == sources
+        assert (t, K2.strategy, None) not in kg.full_graph  # only k2:inferredStrategy, in the data

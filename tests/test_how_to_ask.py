@@ -128,6 +128,9 @@ def _expected(name: str, rec: Records) -> set[tuple] | Counter:
         return Counter(a for t in nums for a in rec.values(t, K2.responsible))
     if name == "07-continues-as":
         return {(k, str(g.value(k, SKOS.notation))) for k in rec.continues_as(TILTAK["k2020-3.13"])}
+    if name == "07b-continues-from":
+        target = TILTAK["k2025-1.10"]
+        return {(g.value(c, K2.fromTiltak),) for c in g.subjects(K2.toTiltak, target)}
     if name == "08-measures-continued":
         return {(sum(rec.answer(m) == CONCEPT["continuation-yes"] for m in rec.measures),)}
     if name == "09-ended-before":
