@@ -29,7 +29,7 @@ ID = "https://w3id.org/k2020graph/id/"
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     copy = tmp_path / "repo"
-    for part in ("ontology", "data/turtle", "shapes", "queries"):
+    for part in ("ontology", "data/turtle", "shapes", "queries", "rules"):
         shutil.copytree(ROOT / part, copy / part)
     return copy
 
@@ -122,6 +122,32 @@ def test_unmappable_cells_are_explained_row_by_row(root: Path, capsys) -> None: 
         assert line in out, out
     assert "Nothing was written" in out
     assert _digests(root) == before
+
+
+def test_derived_columns_are_read_only(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The direct layer's columns are shown for reading; an edit of one is refused with the reason."""
+    table = _export(root, "csv", capsys)
+    rows = _rows(table)
+    col = {name: i for i, name in enumerate(rows[0])}
+    number = {r[col["nr"]]: n for n, r in enumerate(rows[1:], 2)}
+    # the export shows them (from the rules), e.g. 3.13: started 2016, continues
+    row = rows[number["3.13"] - 1]
+    assert (row[col["start_earliest"]], row[col["continuation_status"]]) == ("2016", "yes")
+    edited = [list(r) for r in rows]
+    edited[number["3.13"] - 1][col["start_earliest"]] = "2015"
+    edited[number["3.2"] - 1][col["continuation_status"]] = "no"
+    path = root.parent / "edited.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(edited)
+    before = _digests(root)
+    code, out = _import(root, path, capsys, "--apply", "--lang", "en")
+    assert code == 2, out
+    assert f"row {number['3.13']}, start_earliest = '2015': derived column" in out, out
+    assert f"row {number['3.2']}, continuation_status = 'no': derived column" in out, out
+    assert "edit the source column" in out
+    assert _digests(root) == before
+    code, out = _import(root, path, capsys, "--lang", "nb")
+    assert "avledet kolonne" in out and code == 2
 
 
 def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
