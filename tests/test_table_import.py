@@ -130,11 +130,12 @@ def test_derived_columns_are_read_only(root: Path, capsys) -> None:  # type: ign
     rows = _rows(table)
     col = {name: i for i, name in enumerate(rows[0])}
     number = {r[col["nr"]]: n for n, r in enumerate(rows[1:], 2)}
-    # the export shows them (from the rules), e.g. 3.13: started 2016, continues
+    # the export shows them (from the rules): 3.13's start is a year, and it continues (the final table's "Ja")
     row = rows[number["3.13"] - 1]
-    assert (row[col["start_earliest"]], row[col["continuation_status"]]) == ("2016", "yes")
+    assert row[col["start_earliest"]] == row[col["start_latest"]] == row[col["start"]] != ""
+    assert row[col["continuation_status"]] == row[col["continued_k2025"]] == "yes"
     edited = [list(r) for r in rows]
-    edited[number["3.13"] - 1][col["start_earliest"]] = "2015"
+    edited[number["3.13"] - 1][col["start_earliest"]] = "1999"
     edited[number["3.2"] - 1][col["continuation_status"]] = "no"
     path = root.parent / "edited.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -142,7 +143,7 @@ def test_derived_columns_are_read_only(root: Path, capsys) -> None:  # type: ign
     before = _digests(root)
     code, out = _import(root, path, capsys, "--apply", "--lang", "en")
     assert code == 2, out
-    assert f"row {number['3.13']}, start_earliest = '2015': derived column" in out, out
+    assert f"row {number['3.13']}, start_earliest = '1999': derived column" in out, out
     assert f"row {number['3.2']}, continuation_status = 'no': derived column" in out, out
     assert "edit the source column" in out
     assert _digests(root) == before
