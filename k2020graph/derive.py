@@ -48,12 +48,18 @@ _PREFIXED = re.compile(r"^k2:([A-Za-z]\w*)$")
 _KEYS = ("tiltak", "record", "via", "position", "fallback")
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_STATEMENT = ox.NamedNode(_K2 + "DirectStatement")
-_SUBJECT = ox.NamedNode(_K2 + "statementSubject")
-_PROPERTY = ox.NamedNode(_K2 + "statementProperty")
-_VALUE = ox.NamedNode(_K2 + "statementValue")
-_POSITION = ox.NamedNode(_K2 + "position")
 _DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The ontology's terms that a derivation writes, in the namespace of the data's base."""
+
+    k2: str
+
+    def __getitem__(self, local: str) -> ox.NamedNode:
+        return ox.NamedNode(self.k2 + local)
+
 
 #: Per record: its source's year; per K2020 tiltak: its measure. Read once per derivation.
 _CONTEXT = """PREFIX dct: <http://purl.org/dc/terms/>
@@ -170,15 +176,16 @@ def derive(store: ox.Store, rules: Sequence[Rule], base: str = DEFAULT_BASE) -> 
     if statement_rules:
         year: dict[_Term, int] = {}
         measure: dict[_Term, _Term] = {}
-        for row in store.query(_CONTEXT):  # type: ignore[union-attr]
+        for row in store.query(rebased(_CONTEXT)):  # type: ignore[union-attr]
             record = row["record"]
             if record is not None:
                 y = row["year"]
                 year[record] = int(y.value) if y is not None else 0
             else:
                 measure[row["tiltak"]] = row["measure"]
+        terms = _Terms(rebased(_K2))
         for rule in statement_rules:
-            _statements(store, rule, rebased(rule.text), year, measure, out)
+            _statements(store, rule, rebased(rule.text), year, measure, terms, out)
     return [ox.Quad(s, p, o) for s, p, o in out]
 
 
@@ -188,13 +195,18 @@ def _statements(
     text: str,
     year: dict[_Term, int],
     measure: dict[_Term, _Term],
+    terms: _Terms,
     out: dict,  # type: ignore[type-arg]
 ) -> None:
     """Add the direct triples and their statements of one statement rule to ``out``."""
     result = _run(store, rule, text)
     if not isinstance(result, ox.QuerySolutions):
         raise InputError("a statement rule must be a SPARQL SELECT query / en utsagnsregel må være en SELECT-spørring", rule.path)
-    props = [(_PREFIXED.match(d).group(1), ox.NamedNode(_K2 + _PREFIXED.match(d).group(1))) for d in rule.derives]  # type: ignore[union-attr]
+    locals_ = [found.group(1) for d in rule.derives if (found := _PREFIXED.match(d))]
+    props = [(local, terms[local]) for local in locals_]
+    statement, subject_of, property_of, value_of, position_of = (
+        terms[n] for n in ("DirectStatement", "statementSubject", "statementProperty", "statementValue", "position")
+    )
     columns = [v.value for v in result.variables]
     if columns[:2] != ["tiltak", "record"] or any(local not in columns for local, _ in props):
         raise InputError(
@@ -244,15 +256,15 @@ def _statements(
                 out[(subject, prop, value)] = None
                 name = f"{key}_{local}"
                 st = ox.NamedNode(name)
-                out[(st, _SUBJECT, subject)] = None
-                out[(st, _VALUE, value)] = None
+                out[(st, subject_of, subject)] = None
+                out[(st, value_of, value)] = None
                 if name in seen:
                     continue
                 seen.add(name)
-                out[(st, _RDF_TYPE, _STATEMENT)] = None
-                out[(st, _PROPERTY, prop)] = None
+                out[(st, _RDF_TYPE, statement)] = None
+                out[(st, property_of, prop)] = None
                 out[(st, _DERIVED_FROM, record)] = None
                 if via is not None:
                     out[(st, _DERIVED_FROM, via)] = None
                 if i_position is not None and row[i_position] is not None:
-                    out[(st, _POSITION, row[i_position])] = None
+                    out[(st, position_of, row[i_position])] = None

@@ -347,3 +347,13 @@ def test_k2025_tiltak_get_only_what_the_sources_state(kg: KnowledgeGraph) -> Non
         sources = {data.value(c, K2.fromTiltak) for c in data.subjects(K2.toTiltak, t)}
         assert set(g.objects(t, K2.continuesFrom)) == sources
         assert (t, K2.strategy, None) not in kg.full_graph  # only k2:inferredStrategy, in the data
+
+
+def test_under_another_base_the_layer_and_its_trace_follow_the_base(kg: KnowledgeGraph) -> None:
+    other = "https://example.org/k2020/"
+    rebased = KnowledgeGraph.load(kg.project, base=other)
+    assert len(rebased.derived) == len(kg.derived)
+    assert not [q for q in rebased.derived if "w3id.org/k2020graph" in str(q)]
+    name = ox.NamedNode(other + "def#name")
+    assert any(q.predicate == name for q in rebased.derived)
+    assert any(q.subject.value.startswith(other + "id/statement/") for q in rebased.derived)
