@@ -201,7 +201,16 @@ def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> N
     assert shown[_rows(again)[0].index("end")] == "2021"
     (shown14,) = [r for r in _rows(again) if r[0] == "1.4"]
     assert shown14[_rows(again)[0].index("responsible")] == "KP;PH"
-    code, out = _import(root, edited, capsys)  # the same edit again: already in the data
+    # The same file again: its derived end_year (2020) is older than the data now (2021), so it is refused
+    # as an edit of a read-only column, with the hint to export again.
+    code, out = _import(root, edited, capsys)
+    assert code == 2 and f"rad {row}, end_year = '2020': avledet kolonne" in out and "eksporter tabellen på nytt" in out
+    # The same edit in a fresh export: already in the data, no change.
+    fresh = load_workbook(_export(root, "xlsx", capsys))
+    ws = fresh["tiltak"]
+    ws.cell(next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "1.3"), header.index("end") + 1).value = 2021
+    fresh.save(edited)
+    code, out = _import(root, edited, capsys)
     assert code == 0 and "Ingen endringer" in out
 
 

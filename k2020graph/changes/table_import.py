@@ -88,9 +88,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "unknown_actor": ("ukjent aktørkode (skos:notation)", "unknown actor code (skos:notation)"),
     "derived": (
         "avledet kolonne (det direkte laget, utledet av reglene fra oppføringene) kan ikke endres her; "
-        "rett kildekolonnen (start, end, continued_k2025, name, responsible) eller Turtle",
+        "rett kildekolonnen (start, end, continued_k2025, name, responsible) eller Turtle. Er den ikke endret, "
+        "ble filen eksportert før dataene endret seg: eksporter tabellen på nytt",
         "derived column (the direct layer, computed by the rules from the records) is read-only; "
-        "edit the source column (start, end, continued_k2025, name, responsible) or the Turtle",
+        "edit the source column (start, end, continued_k2025, name, responsible) or the Turtle. If you did not "
+        "edit it, the file was exported before the data changed: export the table again",
     ),
     "unknown_column": ("ukjent kolonne; den leses ikke", "unknown column; it is not read"),
     "no_record": (
