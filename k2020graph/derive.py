@@ -16,7 +16,8 @@ Each rule is one SPARQL query per concern (a property of the direct layer, the k
   only where no newer one has a row (is silent). Each winning value gets the direct triple, and each
   (subject, property, record or via) one ``k2:DirectStatement``: ``k2:statementSubject``,
   ``k2:statementProperty``, ``k2:statementValue`` (its values), ``prov:wasDerivedFrom`` the record
-  (and the via), ``k2:position`` where given. The record carries the source and lines.
+  (and the via), ``dct:source`` the via's source locations, else the record's (document and lines),
+  ``k2:position`` where given.
 * A **``CONSTRUCT`` rule** (``actor-kind.rq``) gives its triples as they are.
 
 Every rule reads the data only, never another rule's output, so the rules run in one pass, in any
@@ -49,6 +50,7 @@ _KEYS = ("tiltak", "record", "via", "position", "fallback")
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class _Terms:
 _CONTEXT = """PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX k2: <https://w3id.org/k2020graph/def#>
-SELECT ?record ?year ?tiltak ?measure WHERE {
+SELECT ?record ?year ?tiltak ?measure ?thing ?location WHERE {
   {
     ?record a k2:TiltakRecord .
     OPTIONAL {
@@ -78,6 +80,10 @@ SELECT ?record ?year ?tiltak ?measure WHERE {
     }
   }
   UNION { ?tiltak a k2:Tiltak ; k2:measure ?measure }
+  UNION {
+    VALUES ?kind { k2:TiltakRecord k2:Continuation k2:FundingFlow }
+    ?thing a ?kind ; dct:source ?location .
+  }
 }"""
 
 
@@ -176,16 +182,19 @@ def derive(store: ox.Store, rules: Sequence[Rule], base: str = DEFAULT_BASE) -> 
     if statement_rules:
         year: dict[_Term, int] = {}
         measure: dict[_Term, _Term] = {}
+        locations: dict[_Term, list[_Term]] = defaultdict(list)
         for row in store.query(rebased(_CONTEXT)):  # type: ignore[union-attr]
-            record = row["record"]
-            if record is not None:
+            record, thing = row["record"], row["thing"]
+            if thing is not None:
+                locations[thing].append(row["location"])
+            elif record is not None:
                 y = row["year"]
                 year[record] = int(y.value) if y is not None else 0
             else:
                 measure[row["tiltak"]] = row["measure"]
         terms = _Terms(rebased(_K2))
         for rule in statement_rules:
-            _statements(store, rule, rebased(rule.text), year, measure, terms, out)
+            _statements(store, rule, rebased(rule.text), year, measure, locations, terms, out)
     return [ox.Quad(s, p, o) for s, p, o in out]
 
 
@@ -195,6 +204,7 @@ def _statements(
     text: str,
     year: dict[_Term, int],
     measure: dict[_Term, _Term],
+    locations: dict[_Term, list[_Term]],
     terms: _Terms,
     out: dict,  # type: ignore[type-arg]
 ) -> None:
@@ -266,5 +276,7 @@ def _statements(
                 out[(st, _DERIVED_FROM, record)] = None
                 if via is not None:
                     out[(st, _DERIVED_FROM, via)] = None
+                for location in locations.get(via or record, ()):  # where it is said: the via's lines, else the record's
+                    out[(st, _SOURCE, location)] = None
                 if i_position is not None and row[i_position] is not None:
                     out[(st, position_of, row[i_position])] = None
