@@ -38,7 +38,15 @@ TABLE_COLUMNS = (
     "continued_k2025",
     "k2025_refs",
     "cross_listed_with",
+    # The direct layer (rules/): derived, read-only on import (DERIVED_COLUMNS).
+    "status",
+    "continuation_status",
+    "start_earliest",
+    "start_latest",
+    "end_year",
 )
+#: The table's columns that the direct layer gives: shown for reading, never mapped back by an import.
+DERIVED_COLUMNS = frozenset({"status", "continuation_status", "start_earliest", "start_latest", "end_year"})
 
 
 def _sort_key(triple):  # type: ignore[no-untyped-def]

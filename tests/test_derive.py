@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DIRECT = [
     "name", "responsibleActor", "typeOfTiltak", "startedText", "started", "startedEarliest", "startedLatest",
     "endedText", "ended", "tiltakStatus", "continuationStatus", "continuesAs", "grantScheme", "grantFrom",
-    "grantTo", "aim", "webPage",
+    "grantTo", "aim", "webPage", "continuesFrom",
 ]  # fmt: skip
 DIRECT_PROPS = [K2[p] for p in DIRECT]
 
@@ -99,6 +99,8 @@ def _expected(g: Graph) -> dict[tuple[URIRef, URIRef], set]:
         year = year_of_record(g.value(cont, PROV.wasDerivedFrom))
         for s in subjects(g.value(cont, K2.fromTiltak)):
             cands[s][K2.continuesAs].append((year, g.value(cont, K2.toTiltak)))
+        # on the K2025 tiltak (no measure): the K2020 numbers that continue as it
+        cands[g.value(cont, K2.toTiltak)][K2.continuesFrom].append((year, g.value(cont, K2.fromTiltak)))
     for flow in g.subjects(RDF.type, K2.FundingFlow):
         record = g.value(flow, PROV.wasDerivedFrom)
         if record is None or (record, RDF.type, K2.TiltakRecord) not in g:
@@ -190,18 +192,37 @@ def test_every_direct_fact_is_traced_to_a_record_and_its_lines(kg: KnowledgeGrap
     data = kg.data_graph
     traces: dict[tuple, set] = defaultdict(set)
     for st in g.subjects(RDF.type, K2.DirectStatement):
-        s, p = g.value(st, K2.statementSubject), g.value(st, K2.statementProperty)
+        props = list(g.objects(st, K2.statementProperty))
+        assert len(props) == 1, f"{st}: one property per statement"
         records = [r for r in g.objects(st, PROV.wasDerivedFrom) if (r, RDF.type, K2.TiltakRecord) in data]
-        assert records, f"{st} names no record"
-        for loc in g.objects(st, DCTERMS.source):
-            assert data.value(loc, K2.lineStart) is not None, f"{st}: {loc} is not a source location"
-        for v in g.objects(st, K2.statementValue):
-            traces[(s, p, v)].update(records)
+        assert len(records) == 1, f"{st} names no record, or several"
+        # the statement names where it is said: source locations (document and lines) of its record or via
+        locations = list(g.objects(st, DCTERMS.source))
+        assert locations and all(data.value(loc, K2.lineStart) is not None for loc in locations), st
+        said = {loc for r in g.objects(st, PROV.wasDerivedFrom) for loc in data.objects(r, DCTERMS.source)}
+        assert set(locations) <= said, st
+        subjects = list(g.objects(st, K2.statementSubject))
+        assert subjects, f"{st} names no subject"
+        for s in subjects:
+            for v in g.objects(st, K2.statementValue):
+                traces[(s, props[0], v)].update(records)
     untraced = [(s, p, o) for p in DIRECT_PROPS for s, o in g.subject_objects(p) if not traces.get((s, p, o))]
     assert not untraced, untraced[:5]
-    assert all(
-        not isinstance(st, type(None)) and str(st).startswith("https://") for st in g.subjects(RDF.type, K2.DirectStatement)
-    )
+    # and no statement claims a value the subject does not have
+    claimed = [(s, p, v) for (s, p, v) in traces if (s, p, v) not in g]
+    assert not claimed, claimed[:5]
+    assert all(str(st).startswith("https://") for st in g.subjects(RDF.type, K2.DirectStatement))
+
+
+def test_one_statement_serves_a_tiltak_and_its_measure(kg: KnowledgeGraph) -> None:
+    """The record row's statement is said once, for every subject it is the winning statement for."""
+    g = kg.derived_graph
+    st = next(g.subjects(K2.statementValue, Literal("Demensomsorgens ABC", lang="nb")))
+    tiltak = TILTAK["k2020-3.2"]
+    measure = URIRef(str(tiltak).replace("/tiltak/", "/measure/"))
+    record = URIRef(str(tiltak).replace("/tiltak/k2020-", "/record/seed001-k2020-"))
+    assert set(g.objects(st, K2.statementSubject)) == {tiltak, measure}
+    assert set(g.objects(st, PROV.wasDerivedFrom)) == {record}
 
 
 def test_three_patterns_answer_the_headline_question(kg: KnowledgeGraph) -> None:
@@ -292,3 +313,49 @@ def test_export_no_derived_leaves_the_layer_out(tmp_path: Path) -> None:
 def test_every_rule_has_a_header(rule: Path) -> None:
     r = read_rules([rule])[0]
     assert r.title.get("nb") and r.title.get("en") and r.derives and r.source and r.description
+
+
+def test_a_statement_rule_without_its_columns_is_refused(tmp_path: Path) -> None:
+    from k2020graph.errors import InputError
+
+    bad = tmp_path / "bad.rq"
+    bad.write_text(
+        "#+ title@en: Bad\n#+ derives: k2:name\nPREFIX k2: <https://w3id.org/k2020graph/def#>\n"
+        "SELECT ?tiltak ?record ?title WHERE { ?record k2:recordOf ?tiltak }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="k2:name") as info:
+        read_rules([bad])
+    assert "bad.rq" in str(info.value.path)
+    order = tmp_path / "order.rq"
+    order.write_text(
+        "#+ title@en: Order\n#+ derives: k2:name\nPREFIX k2: <https://w3id.org/k2020graph/def#>\n"
+        "SELECT ?name ?tiltak ?record WHERE { ?record k2:recordOf ?tiltak ; <http://purl.org/dc/terms/title> ?name }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"\?tiltak \?record"):
+        derive(ox.Store(), read_rules([order]))
+
+
+def test_k2025_tiltak_get_only_what_the_sources_state(kg: KnowledgeGraph) -> None:
+    """A K2025 tiltak is known only as a number the final table refers to: no name, strategy or year is derived."""
+    g = kg.derived_graph
+    data = kg.data_graph
+    k2025 = [t for t in data.subjects(K2.inPlan, URIRef(str(TILTAK).replace("/tiltak/", "/plan/") + "k2025"))]
+    assert len(k2025) >= 20
+    for t in k2025:
+        derived = {p for p in g.predicates(t, None)}
+        assert derived <= {K2.continuesFrom}, (t, derived)
+        sources = {data.value(c, K2.fromTiltak) for c in data.subjects(K2.toTiltak, t)}
+        assert set(g.objects(t, K2.continuesFrom)) == sources
+        assert (t, K2.strategy, None) not in kg.full_graph  # only k2:inferredStrategy, in the data
+
+
+def test_under_another_base_the_layer_and_its_trace_follow_the_base(kg: KnowledgeGraph) -> None:
+    other = "https://example.org/k2020/"
+    rebased = KnowledgeGraph.load(kg.project, base=other)
+    assert len(rebased.derived) == len(kg.derived)
+    assert not [q for q in rebased.derived if "w3id.org/k2020graph" in str(q)]
+    name = ox.NamedNode(other + "def#name")
+    assert any(q.predicate == name for q in rebased.derived)
+    assert any(q.subject.value.startswith(other + "id/statement/") for q in rebased.derived)

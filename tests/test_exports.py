@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from k2020graph.cli import main
 from k2020graph.exports import GRAPH_FORMATS, TABLE_COLUMNS, export_graph
@@ -75,9 +75,38 @@ def _expected_table(kg) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped
                 return rec
         return None
 
+    def year_of(rec):  # type: ignore[no-untyped-def]
+        for loc in g.objects(rec, DCTERMS.source):
+            doc = g.value(loc, DCTERMS.isPartOf)
+            for p in (DCTERMS.issued, DCTERMS.temporal):
+                if g.value(doc, p) is not None:
+                    return int(str(g.value(doc, p))[:4])
+        return 0
+
+    def newest(tiltak, prop):  # type: ignore[no-untyped-def]
+        """The direct layer's rule, written out: the values of the newest record that states ``prop``."""
+        stating = [(year_of(r), v) for r in g.subjects(K2.recordOf, tiltak) for v in g.objects(r, prop)]
+        top = max((y for y, _ in stating), default=None)
+        return [v for y, v in stating if y == top]
+
+    def nb_label(concept):  # type: ignore[no-untyped-def]
+        return next((str(lbl) for lbl in g.objects(concept, SKOS.prefLabel) if lbl.language == "nb"), "")
+
     for t in g.subjects(K2.inPlan, PLAN.k2020):
         if (t, RDF.type, K2.Tiltak) not in g:
             continue
+        answers = {v.toPython() for v in newest(t, K2.continuedInK2025)}
+        silent = any((r, K2.silentOn, K2.continuedInK2025) in g for r in g.subjects(K2.recordOf, t))
+        starts = newest(t, K2.start)
+        earliest = [int(str(s)[:4]) for s in starts if s.datatype == XSD.gYear or str(s).endswith("0-tallet")]
+        latest = [int(str(s)) if s.datatype == XSD.gYear else int(str(s)[:4]) + 9 for s in starts if str(s)[:4].isdigit()]
+        direct = {
+            "status": ";".join(sorted(nb_label(c) for c in newest(t, K2.status))),
+            "continuation_status": "yes" if True in answers else "no" if answers else "not stated" if silent else "",
+            "start_earliest": ";".join(str(y) for y in earliest),
+            "start_latest": ";".join(str(y) for y in latest),
+            "end_year": ";".join(str(e) for e in newest(t, K2.end) if e.datatype == XSD.gYear),
+        }
         nr = str(g.value(t, SKOS.notation))
         final, early = record_of(t, SRC["seed-001"]), record_of(t, SRC["seed-000"])
         cont = g.value(final, K2.continuedInK2025) if final is not None else None
@@ -105,6 +134,7 @@ def _expected_table(kg) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped
             "continued_k2025": "" if cont is None else ("yes" if cont.toPython() else "no"),
             "k2025_refs": ";".join(r for _, r in refs),
             "cross_listed_with": ";".join(sorted(str(g.value(o, SKOS.notation)) for o in g.objects(t, K2.crossListedWith))),
+            **direct,
         }
     return out
 

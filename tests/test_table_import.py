@@ -30,7 +30,7 @@ ID = "https://w3id.org/k2020graph/id/"
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     copy = tmp_path / "repo"
-    for part in ("ontology", "data/turtle", "shapes", "queries"):
+    for part in ("ontology", "data/turtle", "shapes", "queries", "rules"):
         shutil.copytree(ROOT / part, copy / part)
     return copy
 
@@ -125,6 +125,33 @@ def test_unmappable_cells_are_explained_row_by_row(root: Path, capsys) -> None: 
     assert _digests(root) == before
 
 
+def test_derived_columns_are_read_only(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The direct layer's columns are shown for reading; an edit of one is refused with the reason."""
+    table = _export(root, "csv", capsys)
+    rows = _rows(table)
+    col = {name: i for i, name in enumerate(rows[0])}
+    number = {r[col["nr"]]: n for n, r in enumerate(rows[1:], 2)}
+    # the export shows them (from the rules): 3.13's start is a year, and it continues (the final table's "Ja")
+    row = rows[number["3.13"] - 1]
+    assert row[col["start_earliest"]] == row[col["start_latest"]] == row[col["start"]] != ""
+    assert row[col["continuation_status"]] == row[col["continued_k2025"]] == "yes"
+    edited = [list(r) for r in rows]
+    edited[number["3.13"] - 1][col["start_earliest"]] = "1999"
+    edited[number["3.2"] - 1][col["continuation_status"]] = "no"
+    path = root.parent / "edited.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(edited)
+    before = _digests(root)
+    code, out = _import(root, path, capsys, "--apply", "--lang", "en")
+    assert code == 2, out
+    assert f"row {number['3.13']}, start_earliest = '1999': derived column" in out, out
+    assert f"row {number['3.2']}, continuation_status = 'no': derived column" in out, out
+    assert "edit the source column" in out
+    assert _digests(root) == before
+    code, out = _import(root, path, capsys, "--lang", "nb")
+    assert "avledet kolonne" in out and code == 2
+
+
 def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     table = _export(root, "xlsx", capsys)
     wb = load_workbook(table)
@@ -181,7 +208,16 @@ def test_edited_end_year_is_shown_validated_and_applied(root: Path, capsys) -> N
     assert shown[_rows(again)[0].index("end")] == "2021"
     (shown14,) = [r for r in _rows(again) if r[0] == "1.4"]
     assert shown14[_rows(again)[0].index("responsible")] == "KP;PH"
-    code, out = _import(root, edited, capsys)  # the same edit again: already in the data
+    # The same file again: its derived end_year (2020) is older than the data now (2021), so it is refused
+    # as an edit of a read-only column, with the hint to export again.
+    code, out = _import(root, edited, capsys)
+    assert code == 2 and f"rad {row}, end_year = '2020': avledet kolonne" in out and "eksporter tabellen på nytt" in out
+    # The same edit in a fresh export: already in the data, no change.
+    fresh = load_workbook(_export(root, "xlsx", capsys))
+    ws = fresh["tiltak"]
+    ws.cell(next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "1.3"), header.index("end") + 1).value = 2021
+    fresh.save(edited)
+    code, out = _import(root, edited, capsys)
     assert code == 0 and "Ingen endringer" in out
 
 

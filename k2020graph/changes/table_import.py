@@ -28,7 +28,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from ..errors import InputError
-from ..exports import TABLE_COLUMNS
+from ..exports import DERIVED_COLUMNS, TABLE_COLUMNS
 from ..loading import parse_quads
 from ..namespaces import DEFAULT_BASE, PREFIXES
 from ..project import LAYOUT, Project
@@ -84,6 +84,14 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "yes_no": ("videreført må være yes eller no (ja/nei)", "continued must be yes or no (ja/nei)"),
     "unknown_actor": ("ukjent aktørkode (skos:notation)", "unknown actor code (skos:notation)"),
+    "derived": (
+        "avledet kolonne (det direkte laget, utledet av reglene fra oppføringene) kan ikke endres her; "
+        "rett kildekolonnen (start, end, continued_k2025, name, responsible) eller Turtle. Er den ikke endret, "
+        "ble filen eksportert før dataene endret seg: eksporter tabellen på nytt",
+        "derived column (the direct layer, computed by the rules from the records) is read-only; "
+        "edit the source column (start, end, continued_k2025, name, responsible) or the Turtle. If you did not "
+        "edit it, the file was exported before the data changed: export the table again",
+    ),
     "unknown_column": ("ukjent kolonne; den leses ikke", "unknown column; it is not read"),
     "no_record": (
         "tiltaket har ingen oppføring fra kilden denne kolonnen kommer fra",
@@ -322,6 +330,8 @@ def plan_import(
             new = cells[column]
             if column == "strategy":
                 reason: str | None = "strategy"
+            elif column in DERIVED_COLUMNS:
+                reason = "derived"
             elif column not in MAPPED:
                 reason = "composed"
             elif new == "":

@@ -46,6 +46,8 @@ def make_root(target: Path) -> Path:
         shutil.copy(path, target / "ontology" / path.name)
     for name in QUERIES:
         shutil.copy(REPO / "queries" / name, target / "queries" / name)
+    # the direct layer's rules: the canned queries read what they derive (continued-into-k2025)
+    shutil.copytree(REPO / "rules", target / "rules", dirs_exist_ok=True)
     shutil.copy(FIXTURES / "mini.ttl", target / "data/turtle/mini.ttl")
     return target
 
