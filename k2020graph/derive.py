@@ -6,7 +6,7 @@ actors), with ``#+`` metadata lines on top as the canned queries have them (``ti
 another rule's output, so the rules run in one pass, in any order, and running them again over the
 data with the derived triples gives the same triples (a test checks this). Which value wins where
 sources disagree is written in the rules themselves (the newest source that states the property,
-by the year of its ``dct:issued``, else of its ``dct:temporal``), not in the order they run.
+by the year of its ``dct:modified``, else of its ``dct:issued``, else of its ``dct:temporal``), not in the order they run.
 
 :func:`derive` is pure: it only queries the store it is given and returns the derived triples;
 :meth:`k2020graph.loading.KnowledgeGraph.load` adds them to its store and keeps them apart
