@@ -518,3 +518,26 @@ def read_tiltak_sections(seeds: Path) -> list[TiltakSection]:
                 section.sub_headings.append(k)
         sections.append(section)
     return sections
+
+
+# ==================================================================================================
+# Seed 003: slide text; each slide's bullets come before its title
+# ==================================================================================================
+
+SEED_003 = "003_1814de2653581e10.txt"
+
+
+def read_bullets(seeds: Path) -> list[tuple[int, str]]:
+    """Seed 003's bullets («• …», «1. …») as (first line, text with its continuation lines joined)."""
+    lines = read_lines(seeds, SEED_003)
+    bullets: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if not re.match(r"^ ?(•|\d\.) ", line):
+            continue
+        words = re.sub(r"^ ?(•|\d\.) ", "", line).split()
+        for more in lines[i + 1 :]:
+            if not more.strip() or re.match(r"^ ?(•|\d\.) ", more):
+                break
+            words.extend(more.split())
+        bullets.append((i + 1, " ".join(words)))
+    return bullets

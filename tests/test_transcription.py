@@ -31,6 +31,7 @@ from seed_readers import (
     numbers_as_written,
     read_final_table,
     read_lines,
+    read_bullets,
     read_overview_2017,
     read_tiltak_sections,
     reads_as_line_starts,
@@ -667,6 +668,51 @@ def test_text_cross_references_of_the_2017_table_are_links(data) -> None:  # typ
         if stated != said:
             problems.append(f"{record}: mentions {stated} != the goal's {said}")
     _report(problems, "cross-references")
+
+
+# ==================================================================================================
+# Seed 003: the 2023 grant's rules as structured facts
+# ==================================================================================================
+
+SCHEME = Namespace(BASE + "id/scheme/")
+GRANT_2023 = SCHEME["kompetanse-og-tjenesteutviklingstilskudd"]
+SERVICE_PART = SCHEME["kompetanse-og-tjenesteutviklingstilskudd-tjenesteutvikling"]
+
+
+def _bullet(bullets: list[tuple[int, str]], words: str) -> str:
+    found = [text for _, text in bullets if words in text]
+    assert len(found) == 1, (words, found)
+    return found[0]
+
+
+def test_rules_of_the_2023_grant_are_its_bullets(seeds, data) -> None:  # type: ignore[no-untyped-def]
+    bullets = read_bullets(seeds)
+    assert len(bullets) > 30
+    texts = {text for _, text in bullets}
+    problems = [
+        f"{scheme}: {prop.split('#')[1]} {str(v)!r} is no bullet of seed 003"
+        for prop in (K2.rule, K2.recommendation, K2.applicationRequirement)
+        for scheme, v in data.subject_objects(prop)
+        if " ".join(str(v).split()) not in texts
+    ]
+    _report(problems, "rules")
+    # the definite facts, each read off its bullet
+    assert "ikke satt noen nedre eller øvre tak" in _bullet(bullets, "tak for antall ansatte")
+    assert data.value(GRANT_2023, K2.capOnEmployees).toPython() is False
+    assert _bullet(bullets, "rapporterer på tildelte midler").endswith("året etter")
+    assert data.value(GRANT_2023, K2.reportingYearsAfterGrant).toPython() == 1
+    most = re.search(r"inntil (\d+)", _bullet(bullets, "tjenesteutviklingstiltak"))
+    assert most and data.value(SERVICE_PART, K2.maxApplicationsPerApplicant).toPython() == int(most.group(1))
+    assert "fastsettes av hvert enkelt embete" in _bullet(bullets, "frist")
+    assert set(data.objects(GRANT_2023, K2.deadlineSetBy)) == {ACTOR.statsforvalteren}
+    assert "statsforvalterembete" in _bullet(bullets, "Søknad og rapportering sendes")
+    assert set(data.objects(GRANT_2023, K2.applicationTo)) == {ACTOR.statsforvalteren}
+    assert "skal stå som søker" in _bullet(bullets, "Ved samarbeid er kommunen")
+    assert set(data.objects(GRANT_2023, K2.applicantWhenCooperating)) == {ACTOR.kommuner}
+    # «Nytt tiltak: … - Frogn kommune»: the municipality after the last «- » of each granted example
+    examples = {t.rsplit("- ", 1)[1] for t in texts if t.rsplit("- ", 1)[-1].endswith(("kommune", "Aker"))}
+    named = {str(data.value(a, SKOS.prefLabel)) for a in data.objects(SERVICE_PART, K2.exampleRecipient)}
+    assert len(examples) == 5 and named == examples
 
 
 EXPECTED_RESULTS = {
