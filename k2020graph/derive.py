@@ -12,7 +12,8 @@ Each rule is one SPARQL query per concern (a property of the direct layer, the k
   row of the rule for that subject is a non-fallback one, at any date: "not stated").
   :func:`derive` applies one policy to all of them, written once here: for each subject (the tiltak,
   and its measure merged over its numbers) and rule, the rows of the newest source win (a source's
-  year is that of its ``dct:issued``, else of its ``dct:temporal``, else 0); an older source's rows
+  year is that of its ``dct:modified`` (its last change), else of its ``dct:issued``, else of its
+  ``dct:temporal``, else 0); an older source's rows
   only where no newer one has a row (is silent). Each winning value gets the direct triple, and each
   (subject, property, record or via) one ``k2:DirectStatement``: ``k2:statementSubject``,
   ``k2:statementProperty``, ``k2:statementValue`` (its values), ``prov:wasDerivedFrom`` the record
@@ -73,9 +74,10 @@ SELECT ?record ?year ?tiltak ?measure ?thing ?location WHERE {
     OPTIONAL {
       SELECT ?record (MAX(?y) AS ?year) WHERE {
         ?record a k2:TiltakRecord ; dct:source/dct:isPartOf ?document .
+        OPTIONAL { ?document dct:modified ?modified }
         OPTIONAL { ?document dct:issued ?issued }
         OPTIONAL { ?document dct:temporal ?covered }
-        BIND(COALESCE(xsd:integer(SUBSTR(STR(COALESCE(?issued, ?covered)), 1, 4)), 0) AS ?y)
+        BIND(COALESCE(xsd:integer(SUBSTR(STR(COALESCE(?modified, ?issued, ?covered)), 1, 4)), 0) AS ?y)
       } GROUP BY ?record
     }
   }

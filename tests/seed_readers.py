@@ -439,3 +439,105 @@ def numbers_as_written(text: str) -> list[tuple[str, Decimal]]:
             if factor:
                 out.append((written, value * factor))
     return out
+
+
+# ==================================================================================================
+# Seed 002: chapter 2, one section per tiltak heading («1.1  Rekruttering: Menn i helse»)
+# ==================================================================================================
+
+#: A tiltak heading: its number (and a second one after "/"), then the name; a sub-heading such as
+#: "4.2.1 …" has a third number and is no tiltak heading.
+SECTION_HEADING = re.compile(r"^ {0,2}([1-6]\.\d{1,2})(?:/([1-6]\.\d{1,2}))? {1,2}(?=[A-ZÆØÅ])")
+SUB_HEADING = re.compile(r"^ {0,2}[1-6]\.\d{1,2}\.\d{1,2} \S")
+PART_HEADINGS = {
+    "results": re.compile(r"^ ?(?:Resultater i 2016|Resultater 2016|Resultatrapport 2016) *$"),
+    "assessment": re.compile(r"^ ?Vurdering *$"),
+}
+
+
+@dataclass
+class TiltakSection:
+    """One tiltak section of seed 002's chapter 2: its lines and the headings of its parts."""
+
+    number: str
+    other: str | None  # the second number of "3.14/4.4"
+    first: int  # the heading's line
+    last: int  # the section's last line with text
+    lines: dict[int, str] = field(default_factory=dict)  # line number -> line, first..last
+    parts: dict[str, list[int]] = field(default_factory=dict)  # "results"/"assessment" -> heading lines
+    sub_headings: list[int] = field(default_factory=list)
+
+    def running_text(self) -> str:
+        """The section's words in order, one space apart: no page numbers, no footnote blocks."""
+        words: list[str] = []
+        in_footnote = False
+        for n in range(self.first, self.last + 1):
+            line = self.lines[n]
+            if line.strip() == "":
+                # a footnote block opens with a long line of spaces and runs to the page number
+                in_footnote = in_footnote or len(line) > 20
+                continue
+            if line.strip().isdigit() and len(line.strip()) <= 3:
+                in_footnote = False
+                continue
+            if not in_footnote:
+                words.extend(line.split())
+        return " ".join(words)
+
+
+def read_tiltak_sections(seeds: Path) -> list[TiltakSection]:
+    """Seed 002's tiltak sections, from the chapter heading «2. RAPPORTERING AV TILTAK» in the body
+    (not the table of contents) to «3. STATISTIKK»; a section ends at the next tiltak heading, a
+    «Strategi N:» heading or the next chapter."""
+    lines = read_lines(seeds, SEED_002)
+    body = [i for i, s in enumerate(lines) if "...." not in s]  # the table of contents has dot leaders
+    start = next(i for i in body if lines[i].strip().startswith("2. RAPPORTERING AV TILTAK")) + 1
+    stop = next(i for i in body if lines[i].strip().startswith("3. STATISTIKK") and i > start) + 1
+    boundaries: list[tuple[int, re.Match[str] | None]] = []
+    for n in range(start, stop):
+        text = lines[n - 1]
+        heading = SECTION_HEADING.match(text)
+        if heading or text.lstrip().startswith("Strategi ") and ":" in text:
+            boundaries.append((n, heading))
+    boundaries.append((stop, None))
+    sections: list[TiltakSection] = []
+    for (n, heading), (following, _) in zip(boundaries, boundaries[1:], strict=False):
+        if heading is None:
+            continue
+        last = following - 1
+        while not lines[last - 1].strip():
+            last -= 1
+        section = TiltakSection(heading.group(1), heading.group(2), n, last)
+        section.lines = {k: lines[k - 1] for k in range(n, last + 1)}
+        section.parts = {kind: [] for kind in PART_HEADINGS}
+        for k in range(n + 1, last + 1):
+            for kind, pattern in PART_HEADINGS.items():
+                if pattern.match(section.lines[k]):
+                    section.parts[kind].append(k)
+            if SUB_HEADING.match(section.lines[k]):
+                section.sub_headings.append(k)
+        sections.append(section)
+    return sections
+
+
+# ==================================================================================================
+# Seed 003: slide text; each slide's bullets come before its title
+# ==================================================================================================
+
+SEED_003 = "003_1814de2653581e10.txt"
+
+
+def read_bullets(seeds: Path) -> list[tuple[int, str]]:
+    """Seed 003's bullets («• …», «1. …») as (first line, text with its continuation lines joined)."""
+    lines = read_lines(seeds, SEED_003)
+    bullets: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if not re.match(r"^ ?(•|\d\.) ", line):
+            continue
+        words = re.sub(r"^ ?(•|\d\.) ", "", line).split()
+        for more in lines[i + 1 :]:
+            if not more.strip() or re.match(r"^ ?(•|\d\.) ", more):
+                break
+            words.extend(more.split())
+        bullets.append((i + 1, " ".join(words)))
+    return bullets

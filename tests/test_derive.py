@@ -30,15 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DIRECT = [
     "name", "responsibleActor", "typeOfTiltak", "startedText", "started", "startedEarliest", "startedLatest",
     "endedText", "ended", "tiltakStatus", "continuationStatus", "continuesAs", "grantScheme", "grantFrom",
-    "grantTo", "aim", "webPage", "continuesFrom",
+    "grantTo", "aim", "webPage", "continuesFrom", "assessment", "goalAchievementLevel",
 ]  # fmt: skip
 DIRECT_PROPS = [K2[p] for p in DIRECT]
 
 
 def _document_year(g: Graph, doc: URIRef) -> int:
-    issued = g.value(doc, DCTERMS.issued)
-    if issued is not None:
-        return int(str(issued)[:4])
+    # The date of the text as we have it: its last change, else its issue, else the period it covers.
+    for prop in (DCTERMS.modified, DCTERMS.issued):
+        dated = g.value(doc, prop)
+        if dated is not None:
+            return int(str(dated)[:4])
     covered = g.value(doc, DCTERMS.temporal)
     return int(str(covered)[:4]) if covered is not None else 0
 
@@ -73,6 +75,8 @@ def _expected(g: Graph) -> dict[tuple[URIRef, URIRef], set]:
                 (K2.usesScheme, K2.grantScheme),
                 (K2.goal, K2.aim),
                 (FOAF.page, K2.webPage),
+                (K2.assessmentText, K2.assessment),
+                (K2.goalAchievement, K2.goalAchievementLevel),
             ):
                 for v in g.objects(record, src):
                     cands[s][direct].append((year, v))
@@ -166,6 +170,12 @@ def test_decisions_on_known_rows(kg: KnowledgeGraph) -> None:
     }
     # a shared Ansvarleg cell "PH/FL" stays several values; only 2017 has the column
     assert g.value(t["k2020-1.1"], K2.responsibleActor) == ACTOR["hdir-kp"]
+    # seed 002 line 883: «Måloppnåelsen for ordningen vurderes som høy»; 3.20 (lines 2797-2798): «svak»
+    assert g.value(t["k2020-1.5"], K2.goalAchievementLevel) == CONCEPT["goal-achievement-hoy"]
+    assert g.value(t["k2020-3.20"], K2.goalAchievementLevel) == CONCEPT["goal-achievement-svak"]
+    assert g.value(t["k2020-2.4"], K2.goalAchievementLevel) is None  # «Oppdraget ligger i HOD.»: no level
+    # the assessment of 1.1 (line 689), and a cross-listed twin's measure takes its partner's (4.4 -> 3.14: none)
+    assert str(g.value(t["k2020-1.1"], K2.assessment)).startswith("Prosjekt Menn i helse har gitt kjønnsperspektivet")
 
 
 def test_the_rules_are_the_derived_layer_and_read_no_derived_triple(kg: KnowledgeGraph) -> None:

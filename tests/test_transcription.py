@@ -20,17 +20,20 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, Namespace
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, Namespace
 from rdflib.term import Node
 from seed_readers import (
     SEED_002,
     FinalRow,
     OverviewRow,
+    TiltakSection,
     clean,
     numbers_as_written,
+    read_bullets,
     read_final_table,
     read_lines,
     read_overview_2017,
+    read_tiltak_sections,
     reads_as_line_starts,
     reads_as_url,
     url_starts,
@@ -512,6 +515,206 @@ def test_figures_quote_their_source_and_state_its_number(seeds, data) -> None:  
 
 # The source's own oddities that docs/extraction.md lists, each flagged by one warning and nothing
 # else: (focus node, shape, severity). A change here is a change of the data or of the shapes.
+# ==================================================================================================
+# Seed 002: the per-tiltak sections of chapter 2
+# ==================================================================================================
+
+#: Sentence openings that state a purpose (k2:purpose is the first such sentence of the opening text).
+PURPOSE_OPENINGS = ("Formålet", "Målet", "Hensikten")
+#: Level words for goal achievement and their concepts (concepts.ttl, concept:goal-achievement).
+LEVEL_WORDS = {"høy": "goal-achievement-hoy", "god": "goal-achievement-god", "svak": "goal-achievement-svak"}
+#: Parts whose text stops at a table caption, with the caption's line (the table is a data set of its own).
+CUT_AT_TABLE = {("1.5", "results"): 914, ("3.8", "results"): 1382, ("3.17", "assessment"): 2030,
+                ("3.22", "description"): 2860, ("6.1", "results"): 4664}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sections(seeds: Path) -> list[TiltakSection]:
+    found = read_tiltak_sections(seeds)
+    assert len(found) > 50
+    return found
+
+
+def _values(g: Graph, record: Node, prop: URIRef) -> list[str]:
+    values = list(g.objects(record, prop))
+    assert all(isinstance(v, Literal) and v.language == "nb" for v in values), (record, prop)
+    return [str(v) for v in values]
+
+
+def check_section(g: Graph, s: TiltakSection) -> list[str]:
+    record = RECORD[f"seed002-k2020-{s.number}"]
+    problems: list[str] = []
+    if (record, RDF.type, K2.TiltakRecord) not in g:
+        return [f"{s.number}: no record"]
+    if _locations(g, record) != {("seed-002", s.first, s.last)}:
+        problems.append(f"{s.number}: source {_locations(g, record)} != lines {s.first}-{s.last}")
+    if g.value(record, K2.recordOf) != TILTAK[f"k2020-{s.number}"]:
+        problems.append(f"{s.number}: recordOf {g.value(record, K2.recordOf)}")
+    text = s.running_text()
+    heading = re.sub(r"^\S+\s+", "", text)  # the title starts after the number(s)
+    title = str(g.value(record, DCTERMS.title))
+    if not heading.startswith(title) or g.value(record, DCTERMS.title).language != "nb":
+        problems.append(f"{s.number}: title {title!r} is not the heading {heading[:80]!r}")
+    refs = {_notation(t, "k2020") for t in g.objects(record, K2.referencesTiltak)}
+    if refs != ({s.other} if s.other else set()):
+        problems.append(f"{s.number}: references {refs} != the heading's other number {s.other}")
+    # «under tiltak 2.3», «under punkt 4.2», «i samanheng med tiltak nr. 2.4», and a joint heading «… / 3.4 …»
+    mentioned = set(re.findall(r"(?:under|med) (?:tiltak|punkt) (?:nr\. )?([1-6]\.\d+)", text))
+    mentioned |= set(re.findall(r"/ ([1-6]\.\d+) ", title + " "))
+    mentions = {_notation(t, "k2020") for t in g.objects(record, K2.mentionsTiltak)}
+    if mentions != mentioned - {s.number}:
+        problems.append(f"{s.number}: mentions {mentions} != the text's {mentioned - {s.number}}")
+    # every text is a run of the section's words; as many results/assessment texts as part headings
+    for prop in (K2.descriptionText, K2.resultsText, K2.assessmentText, K2.purpose, K2.goalAchievementText):
+        for value in _values(g, record, prop):
+            if " ".join(value.split()) not in text:
+                problems.append(f"{s.number}: {prop.split('#')[1]} is not in the section: {value[:60]!r}")
+    for kind, prop in (("results", K2.resultsText), ("assessment", K2.assessmentText)):
+        n_values, n_headings = len(_values(g, record, prop)), len(s.parts[kind])
+        silent = (record, K2.silentOn, prop) in g
+        if n_values != n_headings or silent != (n_headings == 0):
+            problems.append(f"{s.number}: {n_values} {kind} texts, {n_headings} headings, silent {silent}")
+        for line in s.parts[kind]:
+            after = " ".join(s.lines[k] for k in range(line + 1, min(line + 4, s.last + 1))).split()[:6]
+            if not any(v.split()[:6] == after for v in _values(g, record, prop)):
+                problems.append(f"{s.number}: no {kind} text starts after line {line}: {after}")
+        for (number, part), caption in CUT_AT_TABLE.items():
+            if number == s.number and part == kind:
+                assert caption in s.lines and s.lines[caption].startswith("Tabell "), (number, caption)
+    descriptions = _values(g, record, K2.descriptionText)
+    if len(descriptions) != 1 + len(s.sub_headings):
+        problems.append(f"{s.number}: {len(descriptions)} descriptions for {len(s.sub_headings)} sub-sections")
+    main = [d for d in descriptions if not re.match(r"[1-6]\.\d+\.\d+ ", d)]
+    openings = [x for x in re.split(r"(?<=\.) (?=[A-ZÆØÅ])", main[0]) if x.startswith(PURPOSE_OPENINGS)] if main else []
+    if _values(g, record, K2.purpose) != openings[:1]:
+        problems.append(f"{s.number}: purpose {_values(g, record, K2.purpose)} != {openings[:1]}")
+    # a level of goal achievement where a sentence outside the sub-sections says «måloppnåelse» and a level word
+    own = text[: text.find(" " + s.lines[s.sub_headings[0]].split()[0] + " ")] if s.sub_headings else text
+    levels = {
+        LEVEL_WORDS[w]
+        for sentence in re.split(r"(?<=\.) ", own)
+        if "måloppnåelse" in sentence.lower()
+        for w in re.findall(r"\b(høy|god|svak)\b", sentence)
+    }
+    stated = {str(c).rsplit("/", 1)[1] for c in g.objects(record, K2.goalAchievement)}
+    if stated != levels:
+        problems.append(f"{s.number}: goal achievement {stated} != {levels}")
+    return problems
+
+
+def test_every_tiltak_section_of_the_2016_report_is_one_record(sections, data) -> None:  # type: ignore[no-untyped-def]
+    numbers = {s.number for s in sections}
+    assert numbers == _records(data, "seed002-k2020-")
+
+
+def test_2016_section_records_say_what_their_section_says(sections, data) -> None:  # type: ignore[no-untyped-def]
+    _report([p for s in sections for p in check_section(data, s)], "seed 002 sections")
+
+
+#: Roles of actors in a tiltak that a record states (docs/modelling.md, "Partners and deliverers").
+ROLES = ("deliverer", "partner", "grantee")
+#: Sub-sections of 4.2 that name no centre (so no k2:deliverer), with the reason.
+NO_CENTRE = {"4.2.3": "«Kompetansehevingstiltak for overgrepsmottak»: a grant aim, refers to tiltak 3.19"}
+
+
+def _names(g: Graph, actor: Node) -> list[str]:
+    return [str(n) for p in (SKOS.prefLabel, SKOS.altLabel) for n in g.objects(actor, p) if n.language in ("nb", "nn")]
+
+
+def _named_in(g: Graph, actor: Node, text: str) -> bool:
+    """An actor is named in a text by one of its nb/nn names (a line-end hyphen «kompetanse- tjeneste» joined)."""
+    joined = text.replace("- ", "-").replace("-", "")
+    return any(n in text or n.replace("-", "") in joined for n in _names(g, actor))
+
+
+def test_actors_in_a_role_are_named_in_their_source_text(sections, data) -> None:  # type: ignore[no-untyped-def]
+    by_number = {s.number: s for s in sections}
+    problems: list[str] = []
+    records = {r for role in ROLES for r in data.subjects(K2[role], None)}
+    assert records
+    for record in records:
+        number = _notation(data.value(record, K2.recordOf), "k2020")
+        if str(record).startswith(str(RECORD["seed002-"])):
+            text = by_number[number].running_text()
+        else:  # seeds 000/001: the row's goal and notes, themselves checked against the row above
+            text = " ".join(str(v) for p in (K2.goal, K2.sourceNote) for v in data.objects(record, p))
+        for role in ROLES:
+            for actor in data.objects(record, K2[role]):
+                if not _named_in(data, actor, text):
+                    problems.append(f"{record}: {role} {actor} ({_names(data, actor)}) is not named in its text")
+    # every centre of 4.2 (a sub-heading 4.2.N) is a deliverer of 4.2, named in its sub-heading
+    s = by_number["4.2"]
+    deliverers = set(data.objects(RECORD["seed002-k2020-4.2"], K2.deliverer))
+    for line in s.sub_headings:
+        heading = " ".join(" ".join(s.lines[k] for k in range(line, line + 3)).split()).split(" 4.2.")[0]
+        number = heading.split()[0]
+        named = [a for a in deliverers if _named_in(data, a, " ".join(heading.split()))]
+        if (len(named) != 1) != (number in NO_CENTRE):
+            problems.append(f"4.2: sub-section {number} names {named} of the deliverers")
+    _report(problems, "actors in a role")
+
+
+def test_text_cross_references_of_the_2017_table_are_links(data) -> None:  # type: ignore[no-untyped-def]
+    """«Oppdraget må sjåast i samanheng med tiltak nr. 2.4 og 2.6» (seed 000) gives k2:mentionsTiltak."""
+    problems = []
+    for record in data.subjects(RDF.type, K2.TiltakRecord):
+        if not str(record).startswith(str(RECORD["seed000-"])):
+            continue
+        goal = " ".join(str(v) for v in data.objects(record, K2.goal))
+        said = set()
+        for first, rest in re.findall(r"tiltak nr\. ([1-6]\.\d+)((?: og [1-6]\.\d+)*)", goal):
+            said |= {first, *re.findall(r"[1-6]\.\d+", rest)}
+        stated = {_notation(t, "k2020") for t in data.objects(record, K2.mentionsTiltak)}
+        if stated != said:
+            problems.append(f"{record}: mentions {stated} != the goal's {said}")
+    _report(problems, "cross-references")
+
+
+# ==================================================================================================
+# Seed 003: the 2023 grant's rules as structured facts
+# ==================================================================================================
+
+SCHEME = Namespace(BASE + "id/scheme/")
+GRANT_2023 = SCHEME["kompetanse-og-tjenesteutviklingstilskudd"]
+SERVICE_PART = SCHEME["kompetanse-og-tjenesteutviklingstilskudd-tjenesteutvikling"]
+
+
+def _bullet(bullets: list[tuple[int, str]], words: str) -> str:
+    found = [text for _, text in bullets if words in text]
+    assert len(found) == 1, (words, found)
+    return found[0]
+
+
+def test_rules_of_the_2023_grant_are_its_bullets(seeds, data) -> None:  # type: ignore[no-untyped-def]
+    bullets = read_bullets(seeds)
+    assert len(bullets) > 30
+    texts = {text for _, text in bullets}
+    problems = [
+        f"{scheme}: {prop.split('#')[1]} {str(v)!r} is no bullet of seed 003"
+        for prop in (K2.rule, K2.recommendation, K2.applicationRequirement)
+        for scheme, v in data.subject_objects(prop)
+        if " ".join(str(v).split()) not in texts
+    ]
+    _report(problems, "rules")
+    # the definite facts, each read off its bullet
+    assert "ikke satt noen nedre eller øvre tak" in _bullet(bullets, "tak for antall ansatte")
+    assert data.value(GRANT_2023, K2.capOnEmployees).toPython() is False
+    assert _bullet(bullets, "rapporterer på tildelte midler").endswith("året etter")
+    assert data.value(GRANT_2023, K2.reportingYearsAfterGrant).toPython() == 1
+    most = re.search(r"inntil (\d+)", _bullet(bullets, "tjenesteutviklingstiltak"))
+    assert most and data.value(SERVICE_PART, K2.maxApplicationsPerApplicant).toPython() == int(most.group(1))
+    assert "fastsettes av hvert enkelt embete" in _bullet(bullets, "frist")
+    assert set(data.objects(GRANT_2023, K2.deadlineSetBy)) == {ACTOR.statsforvalteren}
+    assert "statsforvalterembete" in _bullet(bullets, "Søknad og rapportering sendes")
+    assert set(data.objects(GRANT_2023, K2.applicationTo)) == {ACTOR.statsforvalteren}
+    assert "skal stå som søker" in _bullet(bullets, "Ved samarbeid er kommunen")
+    assert set(data.objects(GRANT_2023, K2.applicantWhenCooperating)) == {ACTOR.kommuner}
+    # «Nytt tiltak: … - Frogn kommune»: the municipality after the last «- » of each granted example
+    examples = {t.rsplit("- ", 1)[1] for t in texts if t.rsplit("- ", 1)[-1].endswith(("kommune", "Aker"))}
+    named = {str(data.value(a, SKOS.prefLabel)) for a in data.objects(SERVICE_PART, K2.exampleRecipient)}
+    assert len(examples) == 5 and named == examples
+
+
 EXPECTED_RESULTS = {
     # 3.3's start "1990-tallet", a decade kept as text
     (RECORD["seed001-k2020-3.3"], K2SH["TiltakRecordShape-startNotAYear"], "Warning"),

@@ -334,6 +334,7 @@ EXTERNAL_LABELS: dict[str, dict[str, str]] = {
     "http://purl.org/dc/terms/description": {"nb": "beskrivelse", "en": "description"},
     "http://purl.org/dc/terms/isPartOf": {"nb": "del av", "en": "part of"},
     "http://purl.org/dc/terms/issued": {"nb": "utgitt", "en": "issued"},
+    "http://purl.org/dc/terms/modified": {"nb": "sist endret", "en": "last changed"},
     "http://purl.org/dc/terms/replaces": {"nb": "erstatter", "en": "replaces"},
     "http://purl.org/dc/terms/isReplacedBy": {"nb": "erstattes av", "en": "is replaced by"},
     "http://purl.org/dc/terms/date": {"nb": "dato", "en": "date"},
