@@ -84,7 +84,6 @@ READINGS: dict[int, Reading] = {
             ("Sum fullførte", 5),
         ),
         _years("2008", "2013", "2014", "2015", "2016", stat="quantity-graduates"),
-        graph_labels={"Sum fullførte": "alle utdanningsnivåer"},
     ),
     4: Reading(
         "education",
@@ -98,7 +97,6 @@ READINGS: dict[int, Reading] = {
             ("Sum under utdanning (eks. fullførte)", 4),
         ),
         _years("2013", "2014", "2015", "2016", stat="quantity-students-excl-graduates"),
-        graph_labels={"Sum under utdanning (eks. fullførte)": "alle utdanningsnivåer"},
     ),
     5: Reading(
         "education",
@@ -175,7 +173,9 @@ READINGS: dict[int, Reading] = {
         _pairs(("2015", "2016"), GRAD),
         max_digits=5,
         graph_labels={
-            "Sum internopplæring/ etterutdanning/ ABC- opplæring/ kurs o.l.": "Sum internopplæring/ etterutdanning/ ABC-opplæring/ kurs o.l."
+            "Sum internopplæring/ etterutdanning/ ABC- opplæring/ kurs o.l.": (
+                "Sum internopplæring/ etterutdanning/ ABC-opplæring/ kurs o.l."
+            )
         },
     ),
     11: Reading(
@@ -207,7 +207,10 @@ READINGS: dict[int, Reading] = {
         _pairs(("2015", "2016"), ("quantity-applications", "quantity-projects-granted")),
         # the label's last word «spesielt:» stands after the row's numbers (line 3146)
         graph_labels={
-            "Antall prosjekter med tema samspill med pårørende og frivillige i omsorgssektoren generelt og demensomsorgen": "Antall prosjekter med tema samspill med pårørende og frivillige i omsorgssektoren generelt og demensomsorgen spesielt"
+            "Antall prosjekter med tema samspill med pårørende og frivillige i omsorgssektoren generelt og demensomsorgen": (
+                "Antall prosjekter med tema samspill med pårørende og frivillige i omsorgssektoren generelt og "
+                "demensomsorgen spesielt"
+            )
         },
     ),
     14: Reading(
@@ -311,7 +314,6 @@ READINGS: dict[int, Reading] = {
         5412,
         (("Fastleger", 5), ("Prosentvis økning", 5)),
         _years("2013", "2014", "2015", "2016", "2017"),
-        graph_labels={"Prosentvis økning": "prosentvis økning fra året før"},
     ),
     21: Reading(
         "profession",
@@ -383,13 +385,6 @@ READINGS: dict[int, Reading] = {
             ("Andel legemeldt sykefravær", 5),
         ),
         _years("2012", "2013", "2014", "2015", "2016"),
-        graph_labels={
-            "Årsverk": "Årsverk i alt",
-            "Totalt fravær": "totalt fravær (årsverk)",
-            "Legemeldt sykefravær": "legemeldt sykefravær (årsverk)",
-            "Fødselspermisjon": "fødselspermisjon (årsverk)",
-            "Andel legemeldt sykefravær": "andel legemeldt sykefravær av årsverk totalt",
-        },
         max_digits=6,
     ),
     26: Reading(
