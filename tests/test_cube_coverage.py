@@ -58,12 +58,7 @@ NO_NUMBER: dict[tuple[int, int, int], str] = {
 }
 
 #: Illegible cells (a number the extraction lost or garbled), with the reason.
-ILLEGIBLE: dict[tuple[int, int, int], str] = {
-    (27, 5976, c): "«Helsefagarbeider - - 1 389 1 408 2 042 2 299 2 413 2 820 2 943 3 151»: two «-» and eight "
-    "numbers for eleven years (2006-2016): one cell was lost in the extraction, so the numbers cannot be put "
-    "in their years"
-    for c in range(2, 11)
-}
+ILLEGIBLE: dict[tuple[int, int, int], str] = {}
 
 #: Tables whose extraction broke numbers over lines ("9" / "389", "10 83" / "7"): every cell written out by
 #: hand as (column, ((line, fragment as printed), ...)) per row label; a number is its fragments' digits
@@ -166,7 +161,17 @@ HAND_READ: dict[tuple[int, int], tuple[tuple[tuple[int, str], ...], str]] = {
     ),
     (27, 5972): (((9, "-"),), "«-» of Omsorgsarbeider 2015 on a line of its own"),
     (27, 5974): (((10, "-"),), "«-» of Omsorgsarbeider 2016 on a line of its own"),
-    (27, 5976): (((0, "-"), (1, "-"), *((c, "?") for c in range(2, 11))), "see ILLEGIBLE"),
+    (27, 5976): (
+        (
+            (0, "-"),
+            (1, "-"),
+            *enumerate(("1", "389", "1 408", "2 042", "2 299", "2 413", "2 820", "2 943", "3 151"), start=2),
+        ),
+        "«Helsefagarbeider - - 1 389 1 408 … 3 151»: sixteen digit groups for nine years (2008-2016); taken as "
+        "thousands groups they make eight numbers, so one pair is two numbers. Only 1 | 389 gives a rising "
+        "series, and only it agrees with the text (lines 5981-5982: «om lag 4 500 kandidater årlig i perioden "
+        "2002 til 2008»: 3 599 + 803 + 1 = 4 403; with 1 389 in 2008 it would be 5 791)",
+    ),
     (26, 5903): ((), "page footnote 24 («SPS Nyhetsbrev nr.2 - 2014») between the rows: no cell"),
     (26, 5906): ((), "page footnote 26 («… ikke har bosted i Norge i 2016») between the rows: no cell"),
     (13, 4672): (
@@ -462,8 +467,11 @@ def read_cells(lines: list[str], table: int) -> list[Cell]:
             if not placed:  # a line inside the table that holds no cell (a header of a block of rows)
                 continue
             first = next((num for _c, num in placed if num not in _NOT_A_NUMBER), None)
-            # the text before the first number, without signs ("+ 1,8")
-            row_label = (" ".join(text.split(first)[0].replace("+", " ").split()) if first else "") or last_text
+            # the text before the first number, without signs ("+ 1,8") and "-" cells ("Helsefagarbeider - - 1")
+            words = text.split(first)[0].replace("+", " ").split() if first else []
+            while words and words[-1] == "-":
+                words.pop()
+            row_label = " ".join(words) or last_text
             for c, num in placed:
                 if num == "-":
                     assert re.search(r"(?<!\S)-(?!\S)", text), (table, no, num, text)
