@@ -130,7 +130,12 @@ def explain(problem: Problem, query: str, lang: str, prefixes: Mapping[str, str]
     near = here[max(column - 1, 0) : max(column - 1, 0) + 24].strip()
     rest = "\n".join([here[max(column - 1, 0) :], *lines[line:]])
     if not rest.strip():
-        return text("q_err_end", lang, **where)
+        whole = query.rstrip()
+        tail = whole[-24:]
+        if len(whole) > 24 and not whole[-25].isspace() and " " in tail:  # not from the middle of a word
+            tail = tail.split(" ", 1)[1]
+        tail = tail.strip()
+        return text("q_err_end", lang, near=tail, **where)
     expected = sorted(set(_QUOTED.findall(message)))
     out = text("q_err_near", lang, near=near, **where)
     if expected and "[" not in message.replace("[_]", ""):

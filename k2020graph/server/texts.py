@@ -129,8 +129,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Invalid IRI at line {line}, column {column}: an IRI is written between < and >, without spaces.",
     },
     "q_err_end": {
-        "nb": "Spørringen slutter for tidlig (linje {line}, kolonne {column}): mangler det en «}}», en «)» eller et anførselstegn?",
-        "en": "The query ends too early (line {line}, column {column}): is a «}}», a «)» or a quotation mark missing?",
+        "nb": "Spørringen slutter før den er hel (linje {line}, kolonne {column}), etter «{near}»: mangler det en «}}», en «)» "
+        "eller et anførselstegn, eller er et ord feilstavet?",
+        "en": "The query ends before it is complete (line {line}, column {column}), after «{near}»: is a «}}», a «)» or a "
+        "quotation mark missing, or a word misspelt?",
     },
     "q_err_near": {
         "nb": "Spørringen kan ikke leses på linje {line}, kolonne {column}, ved «{near}».",
