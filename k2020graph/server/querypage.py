@@ -172,6 +172,8 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         if not query.strip():
             query = ctx.sparql_prefixes() + "\nSELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 20\n"
         vendor: Vendor = request.app.state.vendor
+        installed = vendor.has("yasgui/yasgui.min.js", "yasgui/yasgui.min.css")
+        plain = fields.get("editor") == "plain"  # the plain form by choice (a textarea suits some readers better)
         response = site.render(
             request,
             "query.html",
@@ -186,7 +188,9 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             outcome=outcome,
             shown=SHOWN_ROWS,
             prefixes=ctx.prefixes,
-            yasgui=vendor.has("yasgui/yasgui.min.js", "yasgui/yasgui.min.css"),
+            yasgui=installed and not plain,
+            installed=installed,
+            plain=plain,
         )
         if outcome is not None:
             response.headers.update(outcome.headers)

@@ -139,10 +139,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The query cannot be read at line {line}, column {column}, at «{near}».",
     },
     "q_err_expected": {"nb": "Der ventet tjeneren en av: {tokens}", "en": "The server expected one of: {tokens}"},
-    "q_open": {"nb": "Åpne", "en": "Open"},
+    "q_plain_editor": {"nb": "Enkel editor (et tekstfelt, uten skript)", "en": "Plain editor (a text field, no script)"},
+    "q_full_editor": {"nb": "Full editor (YASGUI)", "en": "Full editor (YASGUI)"},
     "q_allowed": {"nb": "Gyldige verdier", "en": "Valid values"},
-    "q_editor_loading": {"nb": "Editoren lastes …", "en": "Loading the editor …"},
-    "q_variable": {"nb": "variabel", "en": "variable"},
     "version_note": {"nb": "Data og ontologi", "en": "Data and ontology"},
     "all_ids": {"nb": "Alle samlinger under /id/", "en": "All collections under /id/"},
     # sections of resource pages

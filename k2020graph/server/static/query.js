@@ -21,10 +21,13 @@
   var mount = document.getElementById("yasgui");
   if (!form || !mount || typeof window.Yasgui !== "function") { return; }  // the plain editor stays
   var Yasgui = window.Yasgui;
+  var endpoint = new URL("/query/run", window.location.href).href;  // absolute: YASGUI parses it with new URL()
   var lang = document.documentElement.lang === "en" ? "en" : "nb";
   var words = {
-    nb: { query: "Spørring", params: "Parametre", valid: "Gyldige verdier", run: "Kjør" },
-    en: { query: "Query", params: "Parameters", valid: "Valid values", run: "Run" }
+    nb: { query: "Spørring", params: "Parametre", valid: "Gyldige verdier", run: "Kjør", editor: "SPARQL-spørringen",
+      pageSize: "Rader per side", row: "Rad", filter: "Filtrer resultatene", scroll: "Spørringen (rull med piltastene)" },
+    en: { query: "Query", params: "Parameters", valid: "Valid values", run: "Run", editor: "The SPARQL query",
+      pageSize: "Rows per page", row: "Row", filter: "Filter the results", scroll: "The query (scroll with the arrow keys)" }
   }[lang];
 
   function getJson(url) {
@@ -81,6 +84,7 @@
       var headings = currentHeadings();
       columns.forEach(function (c) {
         if (c.name && headings[c.name]) { c.title = escapeHtml(headings[c.name]); }
+        if (!c.name) { c.title = '<span class="sr">' + escapeHtml(words.row) + "</span>"; }  // the row numbers
       });
       return columns;
     };
@@ -88,7 +92,9 @@
     Table.prototype.getUriLinkFromBinding = function (binding) {
       var html = getLink.apply(this, arguments);
       var href = localHref(binding.value);
-      return href ? html.replace(/href=(["'])[^"']*\1/, 'href="' + escapeHtml(href) + '"') : html;
+      if (!href) { return html; }  // elsewhere: as YASR links it (a new window)
+      return html.replace(/href=(["'])[^"']*\1/, 'href="' + escapeHtml(href) + '"')
+        .replace(/ target=(["'])[^"']*\1/, "").replace(/ rel=(["'])[^"']*\1/, "");  // this site's page, here
     };
     // Literals as a reader writes them: the text, its language as a lang attribute (no quotes, no @nb).
     Table.prototype.formatLiteral = function (binding) {
@@ -96,12 +102,11 @@
       var tag = binding["xml:lang"];
       return tag && /^[a-zA-Z-]+$/.test(tag) ? '<span lang="' + tag + '">' + value + "</span>" : value;
     };
-    Table.defaults.openIriInNewWindow = false;
 
     form.classList.add("with-yasgui");
     mount.hidden = false;
     var yasgui = new Yasgui(mount, {
-      requestConfig: { endpoint: "/query/run", method: "POST", args: [{ name: "lang", value: lang }] },
+      requestConfig: { endpoint: endpoint, method: "POST", args: [{ name: "lang", value: lang }] },
       copyEndpointOnNewTab: false,
       persistenceId: null,
       populateFromUrl: false,
@@ -195,9 +200,31 @@
       var text = q.query.split("\n").filter(function (line) { return line.indexOf("#+") !== 0; }).join("\n");
       var tab = yasgui.addTab(true, { name: q.title, yasqe: { value: text } });
       tabState[tab.getId()] = state;
-      tab.setRequestConfig({ endpoint: "/query/run", method: "POST", args: argsFor(state) });
+      tab.setRequestConfig({ endpoint: endpoint, method: "POST", args: argsFor(state) });
       drawParams();
     }
+
+    // What YASGUI draws lacks a few names and roles that assistive technology needs; added whenever it draws.
+    function label(el, text) { if (el && !el.getAttribute("aria-label")) { el.setAttribute("aria-label", text); } }
+    function mend() {
+      Array.prototype.forEach.call(mount.querySelectorAll(".CodeMirror textarea"), function (el) { label(el, words.editor); });
+      Array.prototype.forEach.call(mount.querySelectorAll(".CodeMirror-scroll"), function (el) {
+        if (el.getAttribute("tabindex") !== "0") { el.setAttribute("tabindex", "0"); }
+        label(el, words.scroll);
+      });
+      Array.prototype.forEach.call(mount.querySelectorAll("select.tableSizer"), function (el) { label(el, words.pageSize); });
+      Array.prototype.forEach.call(mount.querySelectorAll(".tableFilter, input[type=search]"), function (el) { label(el, words.filter); });
+      // The "+" (new tab) button sits inside the tablist, where only tabs may be: it goes just after the list
+      // (its empty wrapper stays, as YASGUI inserts new tabs before it).
+      Array.prototype.forEach.call(mount.querySelectorAll("[role=tablist] button.addTab"), function (el) {
+        var list = el.closest("[role=tablist]");
+        list.parentNode.insertBefore(el, list.nextSibling);
+      });
+    }
+    var pending = false;
+    new MutationObserver(function () {
+      if (!pending) { pending = true; setTimeout(function () { pending = false; mend(); }, 0); }
+    }).observe(mount, { childList: true, subtree: true });
 
     yasgui.on("tabSelect", function () { setTimeout(drawParams, 0); });
     yasgui.on("tabClose", function () { setTimeout(drawParams, 0); });
@@ -219,7 +246,7 @@
       openCanned(first, values);
     } else {
       var tab = yasgui.addTab(true, { name: words.query, yasqe: { value: textarea.value } });
-      tab.setRequestConfig({ endpoint: "/query/run", method: "POST", args: argsFor(null) });
+      tab.setRequestConfig({ endpoint: endpoint, method: "POST", args: argsFor(null) });
       drawParams();
     }
   }
