@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -46,6 +47,12 @@ _META = re.compile(r"^#\+\s*([\w-]+)(?:@([a-z]{2}))?\s*:\s*(.*?)\s*$")
 _PREFIX_LINE = re.compile(r"^\s*PREFIX\s+[^\n]*$", re.IGNORECASE | re.MULTILINE)
 #: How many allowed values a refusal lists before it says how many more there are.
 LISTED_VALUES = 60
+
+
+class Queryable(Protocol):
+    """What reading the allowed values needs of a store: SELECT queries."""
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result: ...
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,7 @@ class CannedQuery:
         titles = self.columns.get(variable, {})
         return titles.get(lang) or titles.get("nb") or variable
 
-    def allowed_values(self, store: Store) -> dict[str, Allowed]:
+    def allowed_values(self, store: Queryable) -> dict[str, Allowed]:
         """Each parameter's allowed values in ``store``'s data (those with a ``values`` line only)."""
         prefixes = "\n".join(m.group(0).strip() for m in _PREFIX_LINE.finditer(self.text))
         out: dict[str, Allowed] = {}
@@ -171,10 +178,10 @@ class CannedQuery:
         known = {p.name: p for p in self.parameters}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            allowed = ", ".join(known) or "none"
+            names = ", ".join(known) or "none"
             raise QueryError(
-                f"query {self.name!r}: unknown parameter {', '.join(unknown)} (allowed: {allowed}) / "
-                f"ukjent parameter {', '.join(unknown)} (tillatt: {allowed})"
+                f"query {self.name!r}: unknown parameter {', '.join(unknown)} (allowed: {names}) / "
+                f"ukjent parameter {', '.join(unknown)} (tillatt: {names})"
             )
         out: dict[str, Node] = {}
         for p in self.parameters:

@@ -63,7 +63,10 @@ def test_a_column_without_a_heading_shows_its_variable(tmp_path: Path) -> None:
     [
         ("#+ column: s | Ressurs\n", "column line must be 'variable | heading@nb | heading@en'"),
         ("#+ values: nope | SELECT ?value WHERE {}\n", "values line for 'nope', which is no parameter of this query"),
-        ("#+ param: code | code | PH | h | h\n#+ values: code | SELECT ?x WHERE {}\n", "values line: the SELECT must project ?value"),
+        (
+            "#+ param: code | code | PH | h | h\n#+ values: code | SELECT ?x WHERE {}\n",
+            "values line: the SELECT must project ?value",
+        ),
         ("#+ param: code | code | PH | h | h\n#+ values: code | SELECT ?value WHERE {\n", "values line: SPARQL syntax error"),
     ],
 )
@@ -120,7 +123,11 @@ def test_the_type_is_checked_before_the_allowed_values(kg, catalogue) -> None:  
 
 @pytest.mark.parametrize(
     ("name", "param", "alias"),
-    [("tiltak-of-actor", "actor", "helsedirektoratet"), ("flows-by-grantor", "grantor", "helsedir"), ("tiltak-by-type", "type", "Tilskudd")],
+    [
+        ("tiltak-of-actor", "actor", "helsedirektoratet"),
+        ("flows-by-grantor", "grantor", "helsedir"),
+        ("tiltak-by-type", "type", "Tilskudd"),
+    ],
 )
 def test_names_and_slugs_the_query_matches_are_still_accepted(kg, catalogue, name: str, param: str, alias: str) -> None:  # type: ignore[no-untyped-def]
     result = catalogue[name].run(kg.store, {param: alias})

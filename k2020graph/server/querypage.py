@@ -112,7 +112,7 @@ def explain(problem: Problem, query: str, lang: str, prefixes: Mapping[str, str]
     """
     if problem.key != "err_syntax":
         return problem.localized(lang)
-    line, column = int(problem.values.get("line") or 1), int(problem.values.get("column") or 1)
+    line, column = int(str(problem.values.get("line") or 1)), int(str(problem.values.get("column") or 1))
     message = str(problem.values.get("message", ""))
     lines = query.split("\n")
     here = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -267,7 +267,9 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         except QueryError as exc:
             return Response(str(exc), status_code=400, media_type=plain)
         except Problem as exc:
-            return Response(explain(exc, query, lang, ctx.prefixes), status_code=exc.status, media_type=plain, headers=exc.headers)
+            return Response(
+                explain(exc, query, lang, ctx.prefixes), status_code=exc.status, media_type=plain, headers=exc.headers
+            )
         headers = {"Cache-Control": "no-store", "K2020-Truncated": str(reply["truncated"]).lower()}
         if form in ("CONSTRUCT", "DESCRIBE") or reply["kind"] == "triples":
             return Response(reply["body"], media_type="text/turtle; charset=utf-8", headers=headers)
@@ -327,8 +329,12 @@ def vocabulary(ctx: Context) -> dict[str, Any]:
     """The prefixes (as the editor completes them: ``k2: <…>``), classes and properties, and the base
     under which the graph's own resources have pages here."""
     raw = ctx.store.raw
-    classes = [sol["term"].value for sol in raw.query(_CLASSES)]
-    properties = [sol["term"].value for sol in raw.query(_PROPERTIES)]
+
+    def terms(query: str) -> list[str]:
+        result = raw.query(query)
+        return [sol["term"].value for sol in result] if isinstance(result, ox.QuerySolutions) else []
+
+    classes, properties = terms(_CLASSES), terms(_PROPERTIES)
     return {
         "base": ctx.base,
         "prefixes": dict(ctx.prefixes),

@@ -55,7 +55,9 @@ def test_api_takes_a_code_in_lower_case(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("value", ["XX", "Helsedirektoratet", "HDIR"])
-def test_api_refuses_a_value_not_in_the_data_listing_the_valid_codes(client: TestClient, mini_kg: KnowledgeGraph, value: str) -> None:
+def test_api_refuses_a_value_not_in_the_data_listing_the_valid_codes(
+    client: TestClient, mini_kg: KnowledgeGraph, value: str
+) -> None:
     r = client.get("/api/queries/continued-into-k2025", params={"division": value})
     assert r.status_code == 400
     error = r.json()["error"]
@@ -95,7 +97,9 @@ def test_run_endpoint_checks_values_and_binds_the_canonical_code(client: TestCli
 # ----------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lang", "said"), [("nb", "Ingen ferdig spørring heter «nope»."), ("en", "No canned query is named «nope».")])
+@pytest.mark.parametrize(
+    ("lang", "said"), [("nb", "Ingen ferdig spørring heter «nope»."), ("en", "No canned query is named «nope».")]
+)
 def test_an_unknown_query_name_is_said_on_the_page(client: TestClient, lang: str, said: str) -> None:
     r = client.get("/query", params={"name": "nope", "action": "load", "lang": lang})
     assert r.status_code == 404  # was: 200 and an empty editor without a word
@@ -117,13 +121,27 @@ def test_an_unknown_query_name_is_said_on_the_page(client: TestClient, lang: str
             "Unknown prefix «skos:» at line 2, column 19. Add this line at the top of the query: "
             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
         ),
-        ("SELECT * WHERE { ?s ?p ?o ", "en", "The query ends before it is complete (line 1, column 27), after «* WHERE { ?s ?p ?o»"),
+        (
+            "SELECT * WHERE { ?s ?p ?o ",
+            "en",
+            "The query ends before it is complete (line 1, column 27), after «* WHERE { ?s ?p ?o»",
+        ),
         ("SELECT * WHERE { ?s <a b> ?o }", "nb", "Ugyldig IRI på linje 1, kolonne"),
-        ("SELECT * WHERE { ?s ?p ?o } LIMT 3", "nb", "Spørringen slutter før den er hel (linje 1, kolonne 35), etter «{ ?s ?p ?o } LIMT 3»"),
-        ("SELECT (COUNT(?s) ?n) WHERE { ?s ?p ?o }", "en", "The query cannot be read at line 1, column 23, at «WHERE { ?s ?p ?o }»."),
+        (
+            "SELECT * WHERE { ?s ?p ?o } LIMT 3",
+            "nb",
+            "Spørringen slutter før den er hel (linje 1, kolonne 35), etter «{ ?s ?p ?o } LIMT 3»",
+        ),
+        (
+            "SELECT (COUNT(?s) ?n) WHERE { ?s ?p ?o }",
+            "en",
+            "The query cannot be read at line 1, column 23, at «WHERE { ?s ?p ?o }».",
+        ),
     ],
 )
-def test_syntax_errors_are_said_in_plain_words_with_the_position(client: TestClient, query: str, lang: str, expected: str) -> None:
+def test_syntax_errors_are_said_in_plain_words_with_the_position(
+    client: TestClient, query: str, lang: str, expected: str
+) -> None:
     for r in (
         client.get("/query", params={"query": query, "lang": lang}),
         client.post("/query/run", data={"query": query, "lang": lang}),
