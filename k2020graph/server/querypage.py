@@ -143,16 +143,6 @@ def explain(problem: Problem, query: str, lang: str, prefixes: Mapping[str, str]
     return out
 
 
-def local_href(base: str, iri: str) -> str:
-    """Where a resource of the graph is shown on this site (as :meth:`Labels.href` links it)."""
-    from urllib.parse import quote
-
-    from .views import site_path
-
-    path = site_path(iri[len(base) :]) if iri.startswith(base) else None
-    return path if path is not None else "/resource?iri=" + quote(iri, safe="")
-
-
 def make_router(ctx: Context, site: Site) -> APIRouter:
     router = APIRouter(tags=["Linked data"])
 

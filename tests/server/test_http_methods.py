@@ -21,6 +21,9 @@ GET_ROUTES = {
     "/api/queries/{name}": "/api/queries/no-such-query",  # the canned ones have routes of their own
     "/api/status": "/api/status",
     "/query": "/query",
+    "/query/canned.json": "/query/canned.json",
+    "/query/vocabulary.json": "/query/vocabulary.json",
+    "/static/vendor/{name:path}": "/static/vendor/yasgui/yasgui.min.css",
     "/": "/",
     "/id/": "/id/",
     "/id/{path:path}": "/id/tiltak/k2020-3.14",

@@ -103,6 +103,17 @@
       return tag && /^[a-zA-Z-]+$/.test(tag) ? '<span lang="' + tag + '">' + value + "</span>" : value;
     };
 
+    if (lang === "nb" && Table.defaults.tableConfig) {  // the table's own words in bokmål
+      Table.defaults.tableConfig.language = {
+        info: "Viser _START_ til _END_ av _TOTAL_ rader",
+        infoEmpty: "Ingen rader",
+        infoFiltered: "(filtrert fra _MAX_)",
+        emptyTable: "Spørringen ga ingen rader",
+        zeroRecords: "Ingen rader passer",
+        paginate: { first: "&lt;&lt;", last: "&gt;&gt;", next: "&gt;", previous: "&lt;" },
+        aria: { sortAscending: ": sorter stigende", sortDescending: ": sorter synkende" }
+      };
+    }
     form.classList.add("with-yasgui");
     mount.hidden = false;
     var yasgui = new Yasgui(mount, {
