@@ -10,11 +10,14 @@ from decimal import Decimal
 
 import pytest
 from rdflib import URIRef
-from rdflib.namespace import SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS, Namespace
 from test_cube_coverage import LABEL_FOOTNOTE_MARKS, LAYOUTS, ROW_STATISTICS, column_of, read_cells, source_lines
 
+from k2020graph.errors import QueryError
 from k2020graph.namespaces import CONCEPT, CUBE, SRC
 from k2020graph.store import SelectResult
+
+QB = Namespace("http://purl.org/linked-data/cube#")
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +64,15 @@ def test_statistics_table_of_tabell_12_ends_with_the_printed_totals(kg, catalogu
     assert {str(d["row"]) for d in last} == {"Totalt"}
 
 
-def test_statistics_table_of_a_table_not_in_the_graph_is_empty(kg, catalogue) -> None:  # type: ignore[no-untyped-def]
-    result = catalogue["statistics-table"].run(kg.store, {"table": "31"})  # the source has Tabell 1-30
-    assert isinstance(result, SelectResult) and result.rows == []
+def test_statistics_table_of_a_table_not_in_the_graph_is_refused_listing_those_that_are(kg, catalogue) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14: a value outside the parameter's allowed values (the tables in the graph) is refused, not 0 rows."""
+    g = kg.data_graph
+    titles = [str(t) for d in g.subjects(RDF.type, QB.DataSet) for t in g.objects(d, DCTERMS.title)]
+    numbers = sorted({int(t.split()[1]) for t in titles if t.startswith("Tabell ")})
+    assert numbers
+    with pytest.raises(QueryError) as info:
+        catalogue["statistics-table"].run(kg.store, {"table": "31"})
+    assert f"'31' is not one of the valid values: {', '.join(map(str, numbers))} /" in str(info.value)
 
 
 def test_observation_provenance_of_oslo(kg, catalogue, lines) -> None:  # type: ignore[no-untyped-def]

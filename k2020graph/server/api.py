@@ -1,8 +1,9 @@
 """The canned queries over HTTP: ``/api/queries`` lists the catalogue, ``/api/queries/{name}`` runs one.
 
 The catalogue is the package's own (:mod:`k2020graph.queries`, built from ``queries/*.rq``); parameters
-are checked and typed by :meth:`CannedQuery.bindings` and bound as RDF terms, never pasted into the
-text. Each canned query gets its own path in the OpenAPI document, with its parameters.
+are checked and typed by :meth:`CannedQuery.bindings`, matched to their allowed values in the data
+(case-insensitively, ``ph`` → ``PH``; otherwise a 400 that lists the valid ones), and bound as RDF
+terms, never pasted into the text. Each canned query gets its own path in the OpenAPI document, with its parameters.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..errors import QueryError
 from ..queries import CannedQuery, Parameter
 from .context import Context, Problem
 from .negotiation import CSV, JSON, TSV, choose, listing
+from .querypage import check_values
 from .sparql import not_modified, result_response
 
 API_FORMATS = (JSON, CSV, TSV)
@@ -53,7 +55,10 @@ _RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "The rows, as SPARQL 1.1 results JSON, CSV or TSV.",
         "content": {f.media_type: {} for f in API_FORMATS},
     },
-    400: {"description": "A parameter is missing, unknown or ill-typed; the message says which and why."},
+    400: {
+        "description": "A parameter is missing, unknown, ill-typed or not one of its allowed values; the message says "
+        "which and why, and lists the valid values."
+    },
     404: {"description": "No canned query has this name."},
     406: {"description": "No acceptable format."},
     429: {
@@ -87,7 +92,7 @@ def make_router(ctx: Context) -> APIRouter:
             raise Problem.of(404, "err_unknown_query", name=repr(name))
         values = {k: v for k, v in request.query_params.items() if k != "format"}
         try:
-            bindings = query.bindings(values)
+            bindings = check_values(ctx, query, values)  # typed, length-bounded, then one of the allowed values
         except QueryError as exc:
             raise Problem(400, str(exc)) from None
         chosen = choose(request.query_params.get("format"), request.headers.get("accept"), API_FORMATS)

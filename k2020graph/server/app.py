@@ -31,7 +31,7 @@ from ..project import Project
 from ..queries import CannedQuery, load_catalogue
 from ..remote import Remote
 from ..store import OxigraphStore, RdflibStore, Store
-from . import api, diagrampages, linkeddata, querypage, searchpage, sparql
+from . import api, diagrampages, linkeddata, querypage, searchpage, sparql, vendor
 from .connections import BodyTimeout, Limits, guarded_protocol
 from .context import Context, Problem, Settings, check_public_url
 from .negotiation import HTML, JSON, negotiate
@@ -263,6 +263,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)  # outside CORS: its preflight answers get them too
     app.add_middleware(AccessLog)  # the outermost: every request, CORS preflights too
 
+    app.state.vendor = vendor.Vendor(vendor.default_node_modules())  # npm's files, if `npm ci` put them there
+    app.include_router(vendor.make_router())  # /static/vendor/…: before the mount, which would take it
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.include_router(sparql.make_router(ctx))
     app.include_router(api.make_router(ctx))

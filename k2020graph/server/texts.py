@@ -116,6 +116,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "nb": "Skriv SPARQL, eller velg en ferdig spørring. Prefiksene under er kjent i grafen.",
         "en": "Write SPARQL, or choose a canned query. The prefixes below are those the graph uses.",
     },
+    # The query editor (issue 14): errors in plain words, the editor's own labels.
+    "q_err_prefix": {
+        "nb": "Ukjent prefiks «{prefix}:» på linje {line}, kolonne {column}.",
+        "en": "Unknown prefix «{prefix}:» at line {line}, column {column}.",
+    },
+    "q_prefix_known": {
+        "nb": "Legg til denne linjen øverst i spørringen: {declaration}",
+        "en": "Add this line at the top of the query: {declaration}",
+    },
+    "q_prefix_unknown": {
+        "nb": "Grafen bruker disse prefiksene: {known}. Et annet må deklareres med en PREFIX-linje øverst.",
+        "en": "The graph uses these prefixes: {known}. Any other must be declared by a PREFIX line at the top.",
+    },
+    "q_err_iri": {
+        "nb": "Ugyldig IRI på linje {line}, kolonne {column}: en IRI skrives mellom < og >, uten mellomrom.",
+        "en": "Invalid IRI at line {line}, column {column}: an IRI is written between < and >, without spaces.",
+    },
+    "q_err_end": {
+        "nb": "Spørringen slutter før den er hel (linje {line}, kolonne {column}), etter «{near}»: mangler det en «}}», en «)» "
+        "eller et anførselstegn, eller er et ord feilstavet?",
+        "en": "The query ends before it is complete (line {line}, column {column}), after «{near}»: is a «}}», a «)» or a "
+        "quotation mark missing, or a word misspelt?",
+    },
+    "q_err_near": {
+        "nb": "Spørringen kan ikke leses på linje {line}, kolonne {column}, ved «{near}».",
+        "en": "The query cannot be read at line {line}, column {column}, at «{near}».",
+    },
+    "q_err_expected": {"nb": "Der ventet tjeneren en av: {tokens}", "en": "The server expected one of: {tokens}"},
+    "q_plain_editor": {"nb": "Enkel editor (et tekstfelt, uten skript)", "en": "Plain editor (a text field, no script)"},
+    "q_full_editor": {"nb": "Full editor (YASGUI)", "en": "Full editor (YASGUI)"},
+    "q_allowed": {"nb": "Gyldige verdier", "en": "Valid values"},
     "version_note": {"nb": "Data og ontologi", "en": "Data and ontology"},
     "all_ids": {"nb": "Alle samlinger under /id/", "en": "All collections under /id/"},
     # sections of resource pages
