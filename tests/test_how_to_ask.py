@@ -20,10 +20,10 @@ FILES = sorted((ROOT / "docs" / "how-to-ask").glob("*.rq"))
 
 
 def _year(g: Graph, record: URIRef) -> int:
-    """The year of a record's source: its dct:issued, else its dct:temporal, else 0."""
+    """The year of a record's source: its dct:modified (last change), else its dct:issued, else its dct:temporal, else 0."""
     for loc in g.objects(record, DCTERMS.source):
         doc = g.value(loc, DCTERMS.isPartOf)
-        for p in (DCTERMS.issued, DCTERMS.temporal):
+        for p in (DCTERMS.modified, DCTERMS.issued, DCTERMS.temporal):
             value = g.value(doc, p)
             if value is not None:
                 return int(str(value)[:4])
