@@ -17,7 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
 from k2020graph import shacl
-from k2020graph.validation import ValidationReport, validate_graphs
+from k2020graph.validation import ParsedQueries, ValidationReport, validate_graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "tests" / "shapes").glob("*.ttl"))
@@ -45,9 +45,19 @@ def keys(report: ValidationReport) -> Counter:
     )
 
 
-def assert_same(data: Graph, shapes: Graph, ontology: Graph | None) -> ValidationReport:
+@pytest.fixture(scope="module")
+def parsed() -> ParsedQueries:
+    """One cache of parsed SPARQL texts for this module's pyshacl runs (all with the repository's shapes).
+
+    pyshacl parses each constraint's text anew in every validation; parsing is a fifth of a small
+    fixture's validation. The cache holds rdflib's parsed queries only, not results (a fixture, not a global).
+    """
+    return {}
+
+
+def assert_same(data: Graph, shapes: Graph, ontology: Graph | None, parsed: ParsedQueries | None = None) -> ValidationReport:
     fast = validate_graphs(data, shapes, ontology, engine="fast")
-    reference = validate_graphs(data, shapes, ontology, engine="pyshacl")
+    reference = validate_graphs(data, shapes, ontology, engine="pyshacl", parsed_queries=parsed)
     a, b = keys(fast), keys(reference)
     only_fast = "\n".join(f"  {k}" for k in (a - b).elements())
     only_ref = "\n".join(f"  {k}" for k in (b - a).elements())
@@ -66,15 +76,15 @@ def test_the_shapes_compile_for_the_fast_engine(kg) -> None:  # type: ignore[no-
     assert sum(len(p.sparql) for s in compiled.shapes for p in (s, *s.properties)) >= 25
 
 
-def test_real_data(kg) -> None:  # type: ignore[no-untyped-def]
-    report = assert_same(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+def test_real_data(kg, parsed: ParsedQueries) -> None:  # type: ignore[no-untyped-def]
+    report = assert_same(kg.data_graph, kg.shapes_graph, kg.ontology_graph, parsed)
     assert report.count("Warning") > 0  # the source's own oddities are found by both
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
-def test_fixture(kg, path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fixture(kg, parsed: ParsedQueries, path: Path) -> None:  # type: ignore[no-untyped-def]
     data = Graph().parse(path, format="turtle")
-    report = assert_same(data, kg.shapes_graph, kg.ontology_graph)
+    report = assert_same(data, kg.shapes_graph, kg.ontology_graph, parsed)
     if path.name.endswith(".fail.ttl"):
         assert report.results, "a fail fixture must produce results"
 
@@ -117,9 +127,9 @@ def perturb(data: Graph, seed: int, edits: int = 60) -> Graph:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_perturbed_real_data(kg, seed: int) -> None:  # type: ignore[no-untyped-def]
+def test_perturbed_real_data(kg, parsed: ParsedQueries, seed: int) -> None:  # type: ignore[no-untyped-def]
     data = perturb(kg.data_graph, seed)
-    report = assert_same(data, kg.shapes_graph, kg.ontology_graph)
+    report = assert_same(data, kg.shapes_graph, kg.ontology_graph, parsed)
     assert len(report.results) > 10  # the damage is seen
 
 
