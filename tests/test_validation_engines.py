@@ -58,7 +58,8 @@ def keys(report: ValidationReport) -> Counter:
     )
 
 
-@pytest.fixture(scope="module")
+# Session scope (not module): the module's tests are spread over the xdist workers, one of each per worker.
+@pytest.fixture(scope="session")
 def parsed() -> ParsedQueries:
     """One cache of parsed SPARQL texts for this module's pyshacl runs (all with the repository's shapes).
 
@@ -126,7 +127,7 @@ class Reference:
         return result, report.conforms
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reference(request: pytest.FixtureRequest, kg, parsed: ParsedQueries) -> Reference:  # type: ignore[no-untyped-def]
     return Reference(getattr(request.config, "cache", None), parsed, kg.shapes_graph, kg.ontology_graph)
 
