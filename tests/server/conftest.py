@@ -90,7 +90,7 @@ class ServerProcess:
             env=env,
             preexec_fn=(lambda: [os.close(fd) for fd in closed]) if closed else None,  # noqa: PLW1509 - no threads yet
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # bounded, and only reached if it never starts (2 xdist workers on a busy machine)
         # One client for all the polls: httpx.get() builds a client (and its TLS context) on every call,
         # which cost the test process as much CPU as the server's own start on a loaded machine.
         with httpx.Client(timeout=2) as poll:
