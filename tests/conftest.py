@@ -1,4 +1,11 @@
-"""Shared fixtures: the repository's own project, loaded once per session (read-only everywhere)."""
+"""Shared fixtures: the repository's own project, loaded once per session (read-only everywhere).
+
+The suite runs on pytest-xdist's workers (``-n auto --dist loadgroup``, set in pyproject.toml), and each
+worker has its own session, so session fixtures are built once per worker. A test that uses a fixture
+of module (or class) scope, a server process say, is put in its module's xdist group, so that the
+module's tests that share it run on one worker and it is set up once; every other test goes to
+whichever worker is free.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,16 @@ from k2020graph.validation import ValidationReport, validate_graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        shared = any(d.scope in ("module", "class", "package") for name in item.fixturenames for d in defs.get(name, ()))
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(scope="session")

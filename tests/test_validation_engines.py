@@ -4,20 +4,33 @@ Compared on the repository's own data, on every fixture in tests/shapes/ and on 
 random (triples removed, objects swapped between subjects, literals retyped or made ill-typed, types
 dropped), so that every rule fires somewhere. A result is compared by all its fields: focus node,
 severity, source shape, path (a complex path by its structure), value, constraint component and messages.
+
+pyshacl's answers are remembered between runs in pytest's cache (``.pytest_cache``), each under a digest
+of everything it depends on: the data, shapes and ontology graphs (by content), the sources of
+``k2020graph/validation.py`` and of this file, and the Python version with every installed package's
+version. So a rerun with the same inputs compares the fast engine with the very answers pyshacl gave
+for them, and any change to an input asks pyshacl again. ``--cache-clear`` (or ``-p no:cacheprovider``)
+asks it for everything. Inputs with blank nodes are never remembered (their labels differ per parse).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
+import sys
 from collections import Counter
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_isomorphic
 from rdflib.namespace import RDF, SH, XSD
 
 from k2020graph import shacl
-from k2020graph.validation import ValidationReport, validate_graphs
+from k2020graph.validation import ParsedQueries, ValidationReport, validate_graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "tests" / "shapes").glob("*.ttl"))
@@ -45,14 +58,94 @@ def keys(report: ValidationReport) -> Counter:
     )
 
 
-def assert_same(data: Graph, shapes: Graph, ontology: Graph | None) -> ValidationReport:
+# Session scope (not module): the module's tests are spread over the xdist workers, one of each per worker.
+@pytest.fixture(scope="session")
+def parsed() -> ParsedQueries:
+    """One cache of parsed SPARQL texts for this module's pyshacl runs (all with the repository's shapes).
+
+    pyshacl parses each constraint's text anew in every validation; parsing is a fifth of a small
+    fixture's validation. The cache holds rdflib's parsed queries only, not results (a fixture, not a global).
+    """
+    return {}
+
+
+class Uncacheable(Exception):
+    """A result with a blank node: its label is only good for this parse."""
+
+
+def _plain(term: object) -> Any:
+    """A term of a result key as JSON, one-to-one: IRIs and literals in N-Triples form, paths as lists."""
+    if term is None or isinstance(term, str) and not isinstance(term, (URIRef, Literal, BNode)):
+        return term
+    if isinstance(term, BNode):
+        raise Uncacheable(term)
+    if isinstance(term, (URIRef, Literal)):
+        return term.n3()
+    if isinstance(term, tuple):
+        return [_plain(t) for t in term]
+    raise Uncacheable(term)
+
+
+def plain_keys(counter: Counter) -> Counter:
+    """:func:`keys` as JSON texts (the form remembered between runs); raises :class:`Uncacheable`."""
+    return Counter({json.dumps(_plain(key)): n for key, n in counter.items()})
+
+
+class Reference:
+    """pyshacl's results, computed where not remembered from an earlier run with the same inputs."""
+
+    def __init__(self, cache: Any, parsed: ParsedQueries, shapes: Graph, ontology: Graph | None) -> None:
+        self.cache, self.parsed = cache, parsed
+        env = hashlib.sha256()
+        env.update(sys.version.encode())
+        for dist in sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()):
+            env.update(dist.encode() + b"\n")
+        for source in (ROOT / "k2020graph" / "validation.py", Path(__file__)):
+            env.update(source.read_bytes())
+        for graph in (shapes, ontology):
+            env.update(b"-" if graph is None else str(to_isomorphic(graph).graph_digest()).encode())
+        self.inputs = (shapes, ontology)
+        self.env = env.hexdigest()
+        self.computed = self.remembered = 0
+
+    def keys(self, data: Graph) -> tuple[Counter, bool]:
+        """pyshacl's result keys of ``data`` (:func:`plain_keys` form) and whether it conforms."""
+        shapes, ontology = self.inputs
+        lines = sorted(" ".join(t.n3() for t in triple) for triple in data)
+        cacheable = self.cache is not None and not any(isinstance(t, BNode) for triple in data for t in triple)
+        name = "k2020graph/pyshacl/" + hashlib.sha256((self.env + "\n" + "\n".join(lines)).encode()).hexdigest()
+        if cacheable:
+            known = self.cache.get(name, None)
+            if known is not None:
+                self.remembered += 1
+                return Counter(dict(known["keys"])), known["conforms"]
+        report = validate_graphs(data, shapes, ontology, engine="pyshacl", parsed_queries=self.parsed)
+        self.computed += 1
+        result = plain_keys(keys(report))
+        if cacheable:
+            self.cache.set(name, {"keys": sorted(result.items()), "conforms": report.conforms})
+        return result, report.conforms
+
+
+@pytest.fixture(scope="session")
+def reference(request: pytest.FixtureRequest, kg, parsed: ParsedQueries) -> Reference:  # type: ignore[no-untyped-def]
+    return Reference(getattr(request.config, "cache", None), parsed, kg.shapes_graph, kg.ontology_graph)
+
+
+def assert_same(data: Graph, reference: Reference) -> ValidationReport:
+    shapes, ontology = reference.inputs
     fast = validate_graphs(data, shapes, ontology, engine="fast")
-    reference = validate_graphs(data, shapes, ontology, engine="pyshacl")
-    a, b = keys(fast), keys(reference)
+    try:
+        a = plain_keys(keys(fast))
+        b, conforms = reference.keys(data)
+    except Uncacheable:  # a blank node in a result: compare the terms themselves, both engines on this parse
+        a = keys(fast)
+        ref = validate_graphs(data, shapes, ontology, engine="pyshacl", parsed_queries=reference.parsed)
+        b, conforms = keys(ref), ref.conforms
     only_fast = "\n".join(f"  {k}" for k in (a - b).elements())
     only_ref = "\n".join(f"  {k}" for k in (b - a).elements())
     assert a == b, f"only the fast engine:\n{only_fast}\nonly pyshacl:\n{only_ref}"
-    assert fast.conforms == reference.conforms
+    assert fast.conforms == conforms
     return fast
 
 
@@ -66,15 +159,15 @@ def test_the_shapes_compile_for_the_fast_engine(kg) -> None:  # type: ignore[no-
     assert sum(len(p.sparql) for s in compiled.shapes for p in (s, *s.properties)) >= 25
 
 
-def test_real_data(kg) -> None:  # type: ignore[no-untyped-def]
-    report = assert_same(kg.data_graph, kg.shapes_graph, kg.ontology_graph)
+def test_real_data(kg, reference: Reference) -> None:  # type: ignore[no-untyped-def]
+    report = assert_same(kg.data_graph, reference)
     assert report.count("Warning") > 0  # the source's own oddities are found by both
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
-def test_fixture(kg, path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fixture(reference: Reference, path: Path) -> None:
     data = Graph().parse(path, format="turtle")
-    report = assert_same(data, kg.shapes_graph, kg.ontology_graph)
+    report = assert_same(data, reference)
     if path.name.endswith(".fail.ttl"):
         assert report.results, "a fail fixture must produce results"
 
@@ -117,9 +210,9 @@ def perturb(data: Graph, seed: int, edits: int = 60) -> Graph:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_perturbed_real_data(kg, seed: int) -> None:  # type: ignore[no-untyped-def]
+def test_perturbed_real_data(kg, reference: Reference, seed: int) -> None:  # type: ignore[no-untyped-def]
     data = perturb(kg.data_graph, seed)
-    report = assert_same(data, kg.shapes_graph, kg.ontology_graph)
+    report = assert_same(data, reference)
     assert len(report.results) > 10  # the damage is seen
 
 

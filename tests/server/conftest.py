@@ -92,19 +92,22 @@ class ServerProcess:
             env=env,
             preexec_fn=(lambda: [os.close(fd) for fd in closed]) if closed else None,  # noqa: PLW1509 - no threads yet
         )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {log.read_text()}")
-            try:
-                if httpx.get(self.url + "/api/status", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the server did not start: {log.read_text()}")
-            time.sleep(0.1)
+        deadline = time.monotonic() + 300  # bounded, and only reached if it never starts (2 xdist workers on a busy machine)
+        # One client for all the polls: httpx.get() builds a client (and its TLS context) on every call,
+        # which cost the test process as much CPU as the server's own start on a loaded machine.
+        with httpx.Client(timeout=2) as poll:
+            while True:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"the server exited: {log.read_text()}")
+                try:
+                    if poll.get(self.url + "/api/status").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"the server did not start: {log.read_text()}")
+                time.sleep(0.1)
 
     def stop(self) -> int:
         if self._log_file.closed:

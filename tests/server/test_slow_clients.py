@@ -109,9 +109,17 @@ ENDLESS_HEAD = b"TP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 1000
 # -- the real `k2020graph serve` -------------------------------------------------------------------
 
 
-@pytest.fixture
-def slow_server(mini_root: Path, start_server: Callable[..., Any]) -> Any:
-    return start_server(mini_root, *SHORT)
+@pytest.fixture(scope="module")
+def slow_server(mini_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One server with the short timeouts for the tests below: each opens connections of its own, which
+    its ``probes`` close at its end, and the server keeps nothing of a connection once it is closed."""
+    from conftest import ServerProcess  # tests/server is on sys.path
+
+    server = ServerProcess(mini_root, tmp_path_factory.mktemp("slow-server") / "server.log", *SHORT)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def test_a_trickled_request_line_is_cut_off(slow_server: Any, probes: Callable[..., Probe]) -> None:
