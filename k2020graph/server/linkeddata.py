@@ -469,6 +469,10 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             queries=list(ctx.catalogue.values()),
         )
 
+    @router.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)  # browsers that ask before reading the page's <link>
+
     @router.get("/id/", response_class=HTMLResponse, summary="The collections of resources")
     def id_root(request: Request) -> HTMLResponse:
         return home(request)
