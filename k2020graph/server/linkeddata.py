@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -26,13 +26,14 @@ from rdflib import Graph
 from .. import __version__
 from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
 from ..exports import export_graph
+from . import tables
 from .answers import enrich
 from .context import Context, Problem
 from .history import audit_history, history_view
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
 from .texts import LANGS, TEXTS, both, text, translator
-from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, site_path, value_of
+from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, natural_key, site_path, value_of
 
 VOID = "http://rdfs.org/ns/void#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -85,6 +86,7 @@ class IndexRow:
     subject: TermView
     types: list[TermView]
     name: str | None
+    name_lang: str | None = None  # the title's language tag, for its lang attribute
 
 
 class Site:
@@ -219,6 +221,7 @@ class Site:
                     self.labels.term(ox.NamedNode(iri), lang),
                     [self.labels.term(ox.NamedNode(t), lang) for t in sorted(kinds)],
                     best.value if best is not None else None,
+                    best.language if best is not None else None,
                 )
             )
         rows.sort(key=lambda r: r.subject.sort_key)
@@ -420,7 +423,26 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
     router = APIRouter(tags=["Linked data"])
     base = ctx.base
 
-    def index(request: Request, title: str, rows: list[IndexRow], lang: str, note: str = "") -> HTMLResponse:
+    def index(request: Request, title: str, rows: list[IndexRow], lang: str, note: str = "") -> Response:
+        keys: dict[str, Callable[[IndexRow], Any]] = {
+            "label": lambda r: r.subject.sort_key,
+            "name": lambda r: (r.name is None, natural_key(r.name or "")),  # rows without a title last
+            "type": lambda r: tuple(t.sort_key for t in r.types),
+        }
+        order = tables.sorting(request, keys, "label")
+        rows = sorted(rows, key=keys[order.column], reverse=order.descending)
+        if order.column == "name" and order.descending:  # still the rows without a title last
+            rows = [r for r in rows if r.name is not None] + [r for r in rows if r.name is None]
+        named = any(r.name for r in rows)
+        asked = tables.wanted(request)
+        if asked is not None:
+            columns = [text("label", lang), *([text("name", lang)] if named else []), text("type", lang), "IRI"]
+            table = tables.Table("index", columns)
+            for r in rows:
+                cells: list[tables.Cell] = [r.subject.text, *([r.name or ""] if named else [])]
+                table.rows.append([*cells, ", ".join(t.text for t in r.types), r.subject.iri])
+            stem = request.url.path.strip("/").replace("/", "-") or "index"
+            return tables.download(table, *asked, stem=stem)
         limit = ctx.settings.page_limit
         pages = max(1, -(-len(rows) // limit))
         try:
@@ -439,11 +461,14 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             lang,
             title=title,
             rows=rows[(page - 1) * limit : page * limit],
+            named=named,
             total=len(rows),
             page=page,
             pages=pages,
             links=links,
             note=note,
+            order=order,
+            downloads=tables.download_links(request),
         )
 
     @router.get("/", name="home", response_class=HTMLResponse, summary="The home page")
@@ -512,7 +537,7 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         return site.resource_response(request, iri)
 
     @router.get("/instances", name="instances", response_class=HTMLResponse, summary="The instances of a class")
-    def instances(request: Request) -> HTMLResponse:
+    def instances(request: Request) -> Response:
         cls = request.query_params.get("class", "")
         lang = choose_lang(request)
         try:

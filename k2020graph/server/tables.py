@@ -1,0 +1,155 @@
+"""The site's tables as files: CSV (UTF-8 with a BOM, comma or semicolon) and XLSX, and server-side sorting.
+
+Every table a page shows can be downloaded with ``?download=csv`` or ``?download=xlsx`` added to the
+page's address (``&table=NAME`` where a page has several). ``?sep=semicolon`` gives the CSV that
+Norwegian Excel opens by double-click: ``;`` between fields and a decimal comma in numbers (the form
+people read there); the default CSV, for programs, has commas and decimal points. XLSX keeps numbers as
+numbers. The BOM makes Excel read the file as UTF-8 (æ, ø, å).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+
+from .context import Problem
+
+Cell = str | int | float | Decimal | None
+SEPARATORS = {"comma": ",", "semicolon": ";"}
+FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@dataclass
+class Table:
+    """A table as a page shows it: a name (for ``?table=`` and the file name), column headings and cells."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+def _number_text(value: int | float | Decimal, decimal_comma: bool) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = format(value, "f") if isinstance(value, Decimal) else repr(value) if isinstance(value, float) else str(value)
+    return text.replace(".", ",") if decimal_comma else text
+
+
+def to_csv(table: Table, sep: str = ",") -> bytes:
+    """The table as CSV: UTF-8 with a BOM; with ``;`` numbers get a decimal comma (Norwegian Excel)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(
+            ["" if v is None else _number_text(v, sep == ";") if isinstance(v, int | float | Decimal) else str(v) for v in row]
+        )
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = re.sub(r"[\[\]:*?/\\]", "-", table.name)[:31] or "table"
+    ws.append(table.columns)
+    for row in table.rows:
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def wanted(request: Request) -> tuple[str, str] | None:
+    """``(format, separator)`` when the request asks for a download, else None; a clear 400 for a bad value."""
+    fmt = request.query_params.get("download")
+    if fmt is None:
+        return None
+    if fmt not in FORMATS:
+        raise Problem.of(400, "err_download", value=fmt[:40])
+    sep = request.query_params.get("sep", "comma")
+    if sep not in SEPARATORS:
+        raise Problem.of(400, "err_sep", value=sep[:40])
+    return fmt, SEPARATORS[sep]
+
+
+def pick(request: Request, tables: Sequence[Table]) -> Table:
+    """The table ``?table=`` names (the first when it names none)."""
+    name = request.query_params.get("table")
+    if name is None and tables:
+        return tables[0]
+    for t in tables:
+        if t.name == name:
+            return t
+    raise Problem.of(404, "err_table", value=(name or "")[:40], allowed=", ".join(t.name for t in tables) or "-")
+
+
+def download(table: Table, fmt: str, sep: str, stem: str) -> Response:
+    body = to_csv(table, sep) if fmt == "csv" else to_xlsx(table)
+    filename = f"{stem}-{table.name}.{fmt}" if stem != table.name else f"{stem}.{fmt}"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename)
+    disposition = f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": disposition})
+
+
+def own_path(request: Request) -> str:
+    """The request's path for links back to it, or "" (the same document) where it could leave the site (``//host``)."""
+    path = request.url.path
+    return path if path.startswith("/") and not path.startswith("//") else ""
+
+
+def download_links(request: Request, table: str | None = None) -> dict[str, str]:
+    """The links under a table: ``csv``, ``csv_excel`` and ``xlsx`` -> the same page asking for that file."""
+    keep = {k: v for k, v in request.query_params.items() if k not in {"download", "sep", "table", "page"}}
+    if table is not None:
+        keep["table"] = table
+
+    def link(**extra: str) -> str:
+        from urllib.parse import urlencode
+
+        return own_path(request) + "?" + urlencode({**keep, **extra})
+
+    return {"csv": link(download="csv"), "csv_excel": link(download="csv", sep="semicolon"), "xlsx": link(download="xlsx")}
+
+
+@dataclass
+class Sorting:
+    """A server-side sort of a table: the column, the direction, and the links for the headings."""
+
+    column: str
+    descending: bool
+    links: dict[str, str]  # column -> the page sorted by it (the other way round when it is the current one)
+
+    def aria(self, column: str) -> str | None:
+        if column != self.column:
+            return None
+        return "descending" if self.descending else "ascending"
+
+
+def sorting(request: Request, keys: dict[str, Callable[[Any], Any]], default: str) -> Sorting:
+    """Read ``?sort=COLUMN&order=asc|desc`` (400 for an unknown one) and make the headings' links."""
+    from urllib.parse import urlencode
+
+    column = request.query_params.get("sort", default)
+    if column not in keys:
+        raise Problem.of(400, "err_sort", value=column[:40], allowed=", ".join(keys))
+    order = request.query_params.get("order", "asc")
+    if order not in ("asc", "desc"):
+        raise Problem.of(400, "err_order", value=order[:40])
+    keep = {k: v for k, v in request.query_params.items() if k not in {"sort", "order", "page"}}
+    links = {}
+    for c in keys:
+        flip = "desc" if c == column and order == "asc" else "asc"
+        links[c] = own_path(request) + "?" + urlencode({**keep, "sort": c, "order": flip})
+    return Sorting(column, order == "desc", links)
