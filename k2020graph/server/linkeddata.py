@@ -149,9 +149,10 @@ class Site:
         if fmt is not HTML:
             return self.rdf_response(request, self.description(iri), fmt, "resource:" + iri)
         lang = choose_lang(request)
+        asked = tables.wanted(request)  # ?download=csv|xlsx: one of the page's tables as a file
         headers = {"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"}
         etag = self.ctx.etag("page", iri, lang)
-        cached = not_modified(request, etag, headers)
+        cached = not_modified(request, etag, headers) if asked is None else None
         if cached is not None:
             return cached
         view = enrich(self.ctx, self.labels, describe(self.ctx, self.labels, iri, lang), lang)
@@ -161,11 +162,36 @@ class Site:
         from .diagrampages import charts_for  # the pictures of some kinds of resources (imports this module)
 
         charts = charts_for(self, iri, {v.iri for v in view.types if v.iri}, lang)
+        page_tables = self.page_tables(view, charts, lang)
+        if asked is not None:
+            stem = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or "table"
+            return tables.download(tables.pick(request, page_tables), *asked, stem=stem)
+        table_links = {t.name: tables.download_links(request, t.name) for t in page_tables}
         response = self.render(
-            request, "resource.html", lang, view=view, formats=formats, describe_link=sparql, history=history, charts=charts
+            request,
+            "resource.html",
+            lang,
+            view=view,
+            formats=formats,
+            describe_link=sparql,
+            history=history,
+            charts=charts,
+            table_links=table_links,
         )
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return response
+
+    def page_tables(self, view: Any, charts: list[Any], lang: str) -> list[tables.Table]:
+        """The tables of a resource page, as it shows them: the answer table, the sections, the pictures' tables."""
+        found = []
+        if view.answer is not None:
+            a = view.answer
+            keys = ["ans_col_nr", "ans_col_name", *(["ans_col_responsible"] if a.show_responsible else [])]
+            keys += ["ans_col_status", "ans_col_period", "ans_col_continued", "ans_col_k2025"]
+            found.append(tables.answer_table(a, [text(k, lang) for k in keys]))
+        found += [tables.section_table(sec) for sec in view.sections]
+        found += [tables.chart_table(chart) for chart in charts]
+        return found
 
     # -- data ----------------------------------------------------------------------------------------
 
@@ -472,7 +498,7 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         )
 
     @router.get("/", name="home", response_class=HTMLResponse, summary="The home page")
-    def home(request: Request) -> HTMLResponse:
+    def home(request: Request) -> Response:
         lang = choose_lang(request)
         counts = site.class_counts()
         main_classes = [
@@ -480,13 +506,23 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             for cls in sorted(counts, key=lambda c: -counts[c])
         ]
         folders = [(name, count, [site.labels.display(t, lang) for t in kinds]) for name, count, kinds in site.folders()]
+        folder_titles = {name: text(f"folder_{name}", lang) for name, _, _ in site.folders() if f"folder_{name}" in TEXTS}
+        asked = tables.wanted(request)
+        if asked is not None:
+            collections = tables.Table("collections", [text(k, lang) for k in ("collection", "count", "types")])
+            for name, count, kinds in folders:
+                collections.rows.append([folder_titles.get(name, f"/id/{name}/"), count, ", ".join(kinds)])
+            classes = tables.Table("classes", [text("type", lang), text("count", lang), "IRI"])
+            classes.rows += [[cls.text, count, cls.iri] for cls, count, _ in main_classes]
+            return tables.download(tables.pick(request, [collections, classes]), *asked, stem="k2020graph")
         return site.render(
             request,
             "home.html",
             lang,
+            table_links={name: tables.download_links(request, name) for name in ("collections", "classes")},
             owners=owners(site, lang),
             documents=documents(site, lang),
-            folder_titles={name: text(f"folder_{name}", lang) for name, _, _ in site.folders() if f"folder_{name}" in TEXTS},
+            folder_titles=folder_titles,
             triples=len(ctx.store),
             folders=folders,
             classes=main_classes,
@@ -499,7 +535,7 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         return RedirectResponse("/static/favicon.svg", status_code=301)  # browsers that ask before reading the page's <link>
 
     @router.get("/id/", response_class=HTMLResponse, summary="The collections of resources")
-    def id_root(request: Request) -> HTMLResponse:
+    def id_root(request: Request) -> Response:
         return home(request)
 
     @router.get("/id/{path:path}", summary="A resource (or, with a trailing slash, a collection)")

@@ -153,3 +153,55 @@ def sorting(request: Request, keys: dict[str, Callable[[Any], Any]], default: st
         flip = "desc" if c == column and order == "asc" else "asc"
         links[c] = own_path(request) + "?" + urlencode({**keep, "sort": c, "order": flip})
     return Sorting(column, order == "desc", links)
+
+
+# -- the tables of the site's pages, as they show them -----------------------------------------------------
+
+
+def _texts(cell: Any) -> str:
+    """A cell's text as the page shows it: a text, one term, or terms joined with ", "."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell
+    if hasattr(cell, "text"):
+        return str(cell.text)
+    return ", ".join(_texts(v) for v in cell)
+
+
+def _number(value: str) -> Cell:
+    """A number written for people ("1 250 000", "12,5") as a number; anything else as it is."""
+    plain = value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+    try:
+        number = Decimal(plain)
+    except ArithmeticError:
+        return value
+    if not number.is_finite():
+        return value
+    return int(number) if number == number.to_integral_value() and "." not in plain else number
+
+
+def answer_table(answer: Any, columns: list[str]) -> Table:
+    """The answer table of a resource page (:class:`.answers.AnswerTable`)."""
+    table = Table("answer", columns)
+    for r in answer.rows:
+        cells = [r.number, r.name, *([_texts(r.responsible)] if answer.show_responsible else [])]
+        table.rows.append([*cells, r.status, r.period, r.continued, _texts(r.k2025)])
+    return table
+
+
+def section_table(section: Any) -> Table:
+    """A highlighted section of a resource page (:class:`.views.Section`)."""
+    return Table(section.key, list(section.columns), [[_texts(cell) for cell in row] for row in section.rows])
+
+
+def chart_table(chart: Any) -> Table:
+    """A picture's table (:class:`.diagrampages.Chart`): its number columns as numbers."""
+    rows = []
+    for row in chart.table.rows:
+        cells: list[Cell] = []
+        for i, cell in enumerate(row):
+            value = _texts(cell)
+            cells.append(_number(value) if i in chart.table.numeric else value)
+        rows.append(cells)
+    return Table(chart.key, list(chart.table.columns), rows)

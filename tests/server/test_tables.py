@@ -27,24 +27,32 @@ class Tables(HTMLParser):
         self.links: list[str] = []
         self._cell: list[str] | None = None
         self._th: dict[str, str] | None = None
+        self._head = False
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "a":
             self.links.append(a.get("href", ""))
+            href = a.get("href", "")
+            if "download=csv" in href and "sep=" not in href and self.tables:
+                self.tables[-1]["download"] = href  # the links under a table: its own
             if self._th is not None and "href" not in self._th:
                 self._th["href"] = a.get("href", "")
         if tag == "table":
             self.tables.append({"class": [a.get("class", "")], "headings": [], "rows": []})
+        elif tag == "thead":
+            self._head = True
         elif tag == "tr" and self.tables:
             self.tables[-1]["rows"].append([])
         elif tag in ("td", "th") and self.tables:
             self._cell = []
-            if tag == "th":
+            if tag == "th" and self._head:
                 self._th = {"aria-sort": a.get("aria-sort", "")}
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._head = False
         if tag in ("td", "th") and self._cell is not None and self.tables:
             value = " ".join("".join(self._cell).split())
             if self._th is not None:
@@ -154,3 +162,26 @@ def test_numbers_get_a_decimal_comma_only_in_the_excel_csv() -> None:
     assert to_csv(table, ";").decode("utf-8-sig").splitlines() == ["år;beløp;andel", "2017;1250000,50;0,25", "Bodø;;12"]
     sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
     assert list(sheet.iter_rows(values_only=True)) == [("år", "beløp", "andel"), (2017, 1250000.5, 0.25), ("Bodø", None, 12)]
+
+
+@pytest.mark.parametrize("url", ["/id/strategy/k2020-3", "/id/tiltak/k2020-3.14", "/lineage", "/funding", "/?lang=en"])
+def test_every_table_of_a_page_downloads_as_it_shows(client: TestClient, url: str) -> None:
+    r = client.get(url, headers=HTML)
+    assert r.status_code == 200
+    shown = [t for t in Tables(r.text).tables if t["headings"]]
+    assert shown, url
+    for table in shown:
+        assert "download" in table, f"{url}: a table without downloads: {[h['text'] for h in table['headings']]}"
+        link = table["download"].replace("&amp;", "&")
+        headings = [h["text"] for h in table["headings"]]
+        body = [row for row in table["rows"] if row]
+        got = client.get(link)
+        assert got.status_code == 200, link
+        rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+        assert rows[0][: len(headings)] == headings, link
+        assert [row[: len(headings)] for row in rows[1:]] == body, link
+        xlsx = client.get(link.replace("download=csv", "download=xlsx"))
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        values = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        assert values[0][: len(headings)] == headings
+        assert [row[: len(headings)] for row in values[1:]] == body, link
