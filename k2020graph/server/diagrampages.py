@@ -277,7 +277,7 @@ def funding_chart(site: Site, lang: str, scheme: str | None = None, ident: str =
 
     def node(iri: str, group: str) -> Node:
         name = labels.display(iri, lang)
-        return Node(iri, name, name, group, labels.href(iri)[0])
+        return Node(iri, name, name, group, labels.href(iri)[0], labels.foreign(labels.label_language(iri, lang), lang))
 
     left = [node(g, "g") for g in sorted(given, key=lambda g: (-given[g], labels.display(g, lang)))]
     right = [node(r, "r") for r in sorted(got, key=lambda r: (-got[r], labels.display(r, lang)))]
