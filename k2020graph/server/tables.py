@@ -205,3 +205,30 @@ def chart_table(chart: Any) -> Table:
             cells.append(_number(value) if i in chart.table.numeric else value)
         rows.append(cells)
     return Table(chart.key, list(chart.table.columns), rows)
+
+
+#: XSD datatypes whose values go into a spreadsheet as numbers.
+_NUMBERS = {
+    "http://www.w3.org/2001/XMLSchema#" + t
+    for t in ("integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger", "positiveInteger", "gYear")
+}
+
+
+def from_sparql_json(name: str, body: bytes | str) -> Table:
+    """A SELECT result (SPARQL 1.1 results JSON) as a table: a column per variable, numbers as numbers."""
+    import json
+
+    data = json.loads(body)
+    columns = list(data.get("head", {}).get("vars", []))
+    table = Table(name, columns)
+    for binding in data.get("results", {}).get("bindings", []):
+        row: list[Cell] = []
+        for var in columns:
+            term = binding.get(var)
+            if term is None:
+                row.append(None)
+                continue
+            value = str(term.get("value", ""))
+            row.append(_number(value) if term.get("datatype") in _NUMBERS else value)
+        table.rows.append(row)
+    return table

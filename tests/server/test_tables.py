@@ -185,3 +185,16 @@ def test_every_table_of_a_page_downloads_as_it_shows(client: TestClient, url: st
         values = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
         assert values[0][: len(headings)] == headings
         assert [row[: len(headings)] for row in values[1:]] == body, link
+
+
+def test_a_canned_query_downloads_like_its_csv_result(client: TestClient) -> None:
+    """/api/queries/NAME?download=csv|xlsx: the rows of the endpoint's own CSV, for a spreadsheet."""
+    url = "/api/queries/continued-into-k2025?division=PH"
+    plain = list(csv.reader(io.StringIO(client.get(url + "&format=csv").text)))
+    assert len(plain) == 3  # the heading and the two tiltak of fixtures/mini.ttl
+    r = client.get(url + "&download=csv&sep=semicolon")
+    assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf")
+    assert list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";")) == plain
+    sheet = load_workbook(io.BytesIO(client.get(url + "&download=xlsx").content)).active
+    cells = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells == plain
