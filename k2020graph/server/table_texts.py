@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 TABLE_TEXTS: dict[str, dict[str, str]] = {
-    "download": {"nb": "Last ned tabellen", "en": "Download the table"},
-    "download_csv": {"nb": "CSV", "en": "CSV"},
-    "download_csv_excel": {"nb": "CSV for Excel (semikolon)", "en": "CSV for Excel (semicolon)"},
-    "download_xlsx": {"nb": "Excel (XLSX)", "en": "Excel (XLSX)"},
+    "table_download": {"nb": "Last ned tabellen", "en": "Download the table"},
+    "table_csv": {"nb": "CSV", "en": "CSV"},
+    "table_csv_excel": {"nb": "CSV for Excel (semikolon)", "en": "CSV for Excel (semicolon)"},
+    "table_xlsx": {"nb": "Excel (XLSX)", "en": "Excel (XLSX)"},
     "sort_by": {"nb": "Sorter etter {column}", "en": "Sort by {column}"},
     "err_sort": {
         "nb": "Ukjent sorteringskolonne «{value}» i ?sort=; bruk en av: {allowed}",
