@@ -11,6 +11,13 @@ PORT ?= 8000
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+SERVE_STAMP := $(VENV)/.installed-serve
+# what serving needs and no more (no test, lint or benchmark tools): the core and the 'server' extra
+$(SERVE_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[server]'
+	touch $(SERVE_STAMP)
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -35,7 +42,7 @@ browser: ## install Debian's chromium for the browser test (needs root; skipped 
 virtuoso: ## install Debian's Virtuoso for the external-store tests (needs root; skipped if present)
 	@command -v virtuoso-t >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; }
 
-serve: install web ## start the SPARQL endpoint and linked-data site on http://$(HOST):$(PORT)/
+serve: $(SERVE_STAMP) web ## install what serving needs (and the query editor's npm packages) and start the SPARQL endpoint and linked-data site on http://$(HOST):$(PORT)/
 	$(BIN)/k2020graph serve --host $(HOST) --port $(PORT)
 
 test: install web browser virtuoso ## install everything and run every test

@@ -605,7 +605,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = _Parser(add_help=False)
     common.add_argument(
-        "--root", default=".", metavar="DIR", help="project root holding ontology/, data/turtle/, shapes/, queries/ (default: .)"
+        "--root",
+        default=None,
+        metavar="DIR",
+        help="project root holding ontology/, data/turtle/, shapes/, queries/ (default: the nearest one at or above "
+        "the working directory) / prosjektroten (standard: den nærmeste i eller over arbeidsmappen)",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -890,12 +894,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that work without a project (on the files they are given): no error when none is found.
+ROOT_OPTIONAL = {"diff"}
+
+
+def _default_root(args: argparse.Namespace) -> Path:
+    """``--root``'s default: the nearest project root at or above the working directory."""
+    from .project import find_root
+
+    try:
+        return find_root(Path.cwd())
+    except InputError:
+        if args.command in ROOT_OPTIONAL:
+            return Path(".")
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # rdflib logs a traceback for each literal it cannot convert (a date past 9999, say); the data's
     # ill-typed literals are refused with one clear line when loading (k2020graph.xsd), so keep it quiet.
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     try:
+        if "root" in args and args.root is None:
+            args.root = str(_default_root(args))
         return int(args.func(args))
     except K2020Error as exc:
         sys.stderr.write(f"k2020graph: error: {exc}\n")

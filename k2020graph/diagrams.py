@@ -65,6 +65,7 @@ class Node:
     name: str
     group: str  # the key of its group (a heading in its column)
     href: str | None = None
+    lang: str | None = None  # the label's language where it is not the page's (its lang attribute)
 
 
 @dataclass(frozen=True)
@@ -214,9 +215,10 @@ def flow_svg(
             + (f' <tspan class="badge">{esc(badge)}</tspan>' if badge else "")
             + "</text>"
         )
+        lang = f' lang="{esc(node.lang)}"' if node.lang else ""
         if node.href:
-            return f'<a class="{cls}" href="{esc(node.href)}" aria-label="{esc(spoken)}">{inner}</a>'
-        return f'<g class="{cls}">{inner}</g>'
+            return f'<a class="{cls}" href="{esc(node.href)}" aria-label="{esc(spoken)}"{lang}>{inner}</a>'
+        return f'<g class="{cls}"{lang}>{inner}</g>'
 
     parts.append('<g class="nodes">')
     for node in left:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from ..errors import QueryError
 from ..queries import CannedQuery, Parameter
+from . import tables
 from .context import Context, Problem
 from .negotiation import CSV, JSON, TSV, choose, listing
 from .querypage import check_values
@@ -90,11 +91,15 @@ def make_router(ctx: Context) -> APIRouter:
         query = ctx.catalogue.get(name)
         if query is None:
             raise Problem.of(404, "err_unknown_query", name=repr(name))
-        values = {k: v for k, v in request.query_params.items() if k != "format"}
+        values = {k: v for k, v in request.query_params.items() if k not in ("format", "download", "sep")}
         try:
             bindings = check_values(ctx, query, values)  # typed, length-bounded, then one of the allowed values
         except QueryError as exc:
             raise Problem(400, str(exc)) from None
+        asked = tables.wanted(request)  # ?download=csv|xlsx: the rows as a file for a spreadsheet
+        if asked is not None:
+            reply = await ctx.execute(query.text, results="json", bindings=bindings, client=ctx.client_of(request))
+            return tables.download(tables.from_sparql_json(name, reply["body"]), *asked, stem=name)
         chosen = choose(request.query_params.get("format"), request.headers.get("accept"), API_FORMATS)
         if chosen is None:
             raise Problem.of(406, "err_406", formats=listing(API_FORMATS))

@@ -9,7 +9,9 @@ application's lifespan (after loading, before serving) and stopped with it.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..errors import InputError
 from ..loading import KnowledgeGraph
 from ..namespaces import DEFAULT_BASE
 from ..project import Project
@@ -332,6 +335,8 @@ def run(
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - lives as long as the process
     if sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - lives as long as the process
+    listening = listen(host, port)  # before loading: a taken port is said at once, before any "serving …" line
+    port = listening.getsockname()[1]  # --port 0: the one the system chose
     settings = settings or Settings()
     if settings.public_url is None:  # clients reach the server where it listens
         shown_host = f"[{host}]" if ":" in host else host
@@ -366,7 +371,7 @@ def run(
         max_head_bytes=settings.max_head_bytes,
         uncapped=frozenset(settings.trusted_proxies),  # a proxy's connections carry many clients
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -378,3 +383,30 @@ def run(
         proxy_headers=False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1; --trusted-proxy decides that
         timeout_graceful_shutdown=max(1, int(settings.timeout) + 1),  # then running queries are cancelled, workers killed
     )
+    try:
+        uvicorn.Server(config).run(sockets=[listening])  # what uvicorn.run does, on the socket bound above
+    finally:
+        listening.close()
+
+
+#: Why a server cannot listen, in both languages.
+_LISTEN_REASONS = {
+    errno.EADDRINUSE: "porten er i bruk (velg en annen med --port) / the port is in use (choose another with --port)",
+    errno.EACCES: "ingen tilgang til porten (porter under 1024 krever root) / permission denied (ports below 1024 need root)",
+    errno.EADDRNOTAVAIL: "adressen finnes ikke på denne maskinen / the address is not on this machine",
+}
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` as uvicorn binds it; an :class:`InputError` (exit 2) saying why it can't."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = _LISTEN_REASONS.get(exc.errno or 0) or (exc.strerror or str(exc))
+        raise InputError(f"kan ikke lytte på / cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock

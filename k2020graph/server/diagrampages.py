@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from ..diagrams import Band, Bar, Line, Node, bar_chart_svg, flow_svg, line_chart_svg
+from . import tables
 from .context import Context
 from .linkeddata import Site, choose_lang
 from .texts import text
@@ -276,7 +277,7 @@ def funding_chart(site: Site, lang: str, scheme: str | None = None, ident: str =
 
     def node(iri: str, group: str) -> Node:
         name = labels.display(iri, lang)
-        return Node(iri, name, name, group, labels.href(iri)[0])
+        return Node(iri, name, name, group, labels.href(iri)[0], labels.foreign(labels.label_language(iri, lang), lang))
 
     left = [node(g, "g") for g in sorted(given, key=lambda g: (-given[g], labels.display(g, lang)))]
     right = [node(r, "r") for r in sorted(got, key=lambda r: (-got[r], labels.display(r, lang)))]
@@ -500,17 +501,24 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
     @router.get(
         "/lineage", name="lineage", response_class=HTMLResponse, summary="K2020 tiltak and the K2025 numbers they continue as"
     )
-    def lineage_page(request: Request) -> HTMLResponse:
+    def lineage_page(request: Request) -> Response:
         lang = choose_lang(request)
+        asked = tables.wanted(request)
         built = ctx.cached(f"picture:lineage:{lang}", lambda: lineage(site, lang), lambda v: 4 * len(v.chart.svg) + 50_000)
-        return site.render(request, "lineage.html", lang, lineage=built)
+        if asked is not None:
+            return tables.download(tables.chart_table(built.chart), *asked, stem="lineage")
+        links = tables.download_links(request)
+        return site.render(request, "lineage.html", lang, lineage=built, links=links)
 
     @router.get("/funding", name="funding", response_class=HTMLResponse, summary="Funding flows: grantor to recipient")
-    def funding_page(request: Request) -> HTMLResponse:
+    def funding_page(request: Request) -> Response:
         lang = choose_lang(request)
+        asked = tables.wanted(request)
         chart = ctx.cached(
             f"picture:funding:{lang}", lambda: funding_chart(site, lang), lambda v: 4 * len(v.svg) + 50_000 if v else 100
         )
-        return site.render(request, "funding.html", lang, chart=chart)
+        if asked is not None and chart is not None:
+            return tables.download(tables.chart_table(chart), *asked, stem="funding")
+        return site.render(request, "funding.html", lang, chart=chart, links=tables.download_links(request))
 
     return router

@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -26,13 +26,14 @@ from rdflib import Graph
 from .. import __version__
 from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
 from ..exports import export_graph
+from . import tables
 from .answers import enrich
 from .context import Context, Problem
 from .history import audit_history, history_view
 from .negotiation import GRAPH_FORMATS, HTML, PAGE_FORMATS, Format, choose, listing
 from .sparql import not_modified
 from .texts import LANGS, TEXTS, both, text, translator
-from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, site_path, value_of
+from .views import DCT, OWL, RDF_TYPE, RDFS, SKOS, XSD, Labeller, TermView, bind, describe, natural_key, site_path, value_of
 
 VOID = "http://rdfs.org/ns/void#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -85,6 +86,7 @@ class IndexRow:
     subject: TermView
     types: list[TermView]
     name: str | None
+    name_lang: str | None = None  # the title's language tag, for its lang attribute
 
 
 class Site:
@@ -147,9 +149,10 @@ class Site:
         if fmt is not HTML:
             return self.rdf_response(request, self.description(iri), fmt, "resource:" + iri)
         lang = choose_lang(request)
+        asked = tables.wanted(request)  # ?download=csv|xlsx: one of the page's tables as a file
         headers = {"Vary": "Accept, Accept-Language, Cookie", "Cache-Control": "no-cache"}
         etag = self.ctx.etag("page", iri, lang)
-        cached = not_modified(request, etag, headers)
+        cached = not_modified(request, etag, headers) if asked is None else None
         if cached is not None:
             return cached
         view = enrich(self.ctx, self.labels, describe(self.ctx, self.labels, iri, lang), lang)
@@ -159,11 +162,36 @@ class Site:
         from .diagrampages import charts_for  # the pictures of some kinds of resources (imports this module)
 
         charts = charts_for(self, iri, {v.iri for v in view.types if v.iri}, lang)
+        page_tables = self.page_tables(view, charts, lang)
+        if asked is not None:
+            stem = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or "table"
+            return tables.download(tables.pick(request, page_tables), *asked, stem=stem)
+        table_links = {t.name: tables.download_links(request, t.name) for t in page_tables}
         response = self.render(
-            request, "resource.html", lang, view=view, formats=formats, describe_link=sparql, history=history, charts=charts
+            request,
+            "resource.html",
+            lang,
+            view=view,
+            formats=formats,
+            describe_link=sparql,
+            history=history,
+            charts=charts,
+            table_links=table_links,
         )
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return response
+
+    def page_tables(self, view: Any, charts: list[Any], lang: str) -> list[tables.Table]:
+        """The tables of a resource page, as it shows them: the answer table, the sections, the pictures' tables."""
+        found = []
+        if view.answer is not None:
+            a = view.answer
+            keys = ["ans_col_nr", "ans_col_name", *(["ans_col_responsible"] if a.show_responsible else [])]
+            keys += ["ans_col_status", "ans_col_period", "ans_col_continued", "ans_col_k2025"]
+            found.append(tables.answer_table(a, [text(k, lang) for k in keys]))
+        found += [tables.section_table(sec) for sec in view.sections]
+        found += [tables.chart_table(chart) for chart in charts]
+        return found
 
     # -- data ----------------------------------------------------------------------------------------
 
@@ -219,6 +247,7 @@ class Site:
                     self.labels.term(ox.NamedNode(iri), lang),
                     [self.labels.term(ox.NamedNode(t), lang) for t in sorted(kinds)],
                     best.value if best is not None else None,
+                    best.language if best is not None else None,
                 )
             )
         rows.sort(key=lambda r: r.subject.sort_key)
@@ -420,7 +449,26 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
     router = APIRouter(tags=["Linked data"])
     base = ctx.base
 
-    def index(request: Request, title: str, rows: list[IndexRow], lang: str, note: str = "") -> HTMLResponse:
+    def index(request: Request, title: str, rows: list[IndexRow], lang: str, note: str = "") -> Response:
+        keys: dict[str, Callable[[IndexRow], Any]] = {
+            "label": lambda r: r.subject.sort_key,
+            "name": lambda r: (r.name is None, natural_key(r.name or "")),  # rows without a title last
+            "type": lambda r: tuple(t.sort_key for t in r.types),
+        }
+        order = tables.sorting(request, keys, "label")
+        rows = sorted(rows, key=keys[order.column], reverse=order.descending)
+        if order.column == "name" and order.descending:  # still the rows without a title last
+            rows = [r for r in rows if r.name is not None] + [r for r in rows if r.name is None]
+        named = any(r.name for r in rows)
+        asked = tables.wanted(request)
+        if asked is not None:
+            columns = [text("label", lang), *([text("name", lang)] if named else []), text("type", lang), "IRI"]
+            table = tables.Table("index", columns)
+            for r in rows:
+                cells: list[tables.Cell] = [r.subject.text, *([r.name or ""] if named else [])]
+                table.rows.append([*cells, ", ".join(t.text for t in r.types), r.subject.iri])
+            stem = request.url.path.strip("/").replace("/", "-") or "index"
+            return tables.download(table, *asked, stem=stem)
         limit = ctx.settings.page_limit
         pages = max(1, -(-len(rows) // limit))
         try:
@@ -439,15 +487,18 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             lang,
             title=title,
             rows=rows[(page - 1) * limit : page * limit],
+            named=named,
             total=len(rows),
             page=page,
             pages=pages,
             links=links,
             note=note,
+            order=order,
+            downloads=tables.download_links(request),
         )
 
     @router.get("/", name="home", response_class=HTMLResponse, summary="The home page")
-    def home(request: Request) -> HTMLResponse:
+    def home(request: Request) -> Response:
         lang = choose_lang(request)
         counts = site.class_counts()
         main_classes = [
@@ -455,13 +506,23 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             for cls in sorted(counts, key=lambda c: -counts[c])
         ]
         folders = [(name, count, [site.labels.display(t, lang) for t in kinds]) for name, count, kinds in site.folders()]
+        folder_titles = {name: text(f"folder_{name}", lang) for name, _, _ in site.folders() if f"folder_{name}" in TEXTS}
+        asked = tables.wanted(request)
+        if asked is not None:
+            collections = tables.Table("collections", [text(k, lang) for k in ("collection", "count", "types")])
+            for name, count, kinds in folders:
+                collections.rows.append([folder_titles.get(name, f"/id/{name}/"), count, ", ".join(kinds)])
+            classes = tables.Table("classes", [text("type", lang), text("count", lang), "IRI"])
+            classes.rows += [[cls.text, count, cls.iri] for cls, count, _ in main_classes]
+            return tables.download(tables.pick(request, [collections, classes]), *asked, stem="k2020graph")
         return site.render(
             request,
             "home.html",
             lang,
+            table_links={name: tables.download_links(request, name) for name in ("collections", "classes")},
             owners=owners(site, lang),
             documents=documents(site, lang),
-            folder_titles={name: text(f"folder_{name}", lang) for name, _, _ in site.folders() if f"folder_{name}" in TEXTS},
+            folder_titles=folder_titles,
             triples=len(ctx.store),
             folders=folders,
             classes=main_classes,
@@ -469,8 +530,12 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             queries=list(ctx.catalogue.values()),
         )
 
+    @router.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)  # browsers that ask before reading the page's <link>
+
     @router.get("/id/", response_class=HTMLResponse, summary="The collections of resources")
-    def id_root(request: Request) -> HTMLResponse:
+    def id_root(request: Request) -> Response:
         return home(request)
 
     @router.get("/id/{path:path}", summary="A resource (or, with a trailing slash, a collection)")
@@ -508,7 +573,7 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         return site.resource_response(request, iri)
 
     @router.get("/instances", name="instances", response_class=HTMLResponse, summary="The instances of a class")
-    def instances(request: Request) -> HTMLResponse:
+    def instances(request: Request) -> Response:
         cls = request.query_params.get("class", "")
         lang = choose_lang(request)
         try:

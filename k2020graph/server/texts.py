@@ -7,6 +7,7 @@ from .answer_texts import ANSWER_TEXTS
 from .change_texts import CHANGE_TEXTS
 from .diagram_texts import DIAGRAM_TEXTS
 from .search_texts import SEARCH_TEXTS
+from .table_texts import TABLE_TEXTS
 from .write_texts import WRITE_TEXTS
 
 __all__ = ["EXTERNAL_LABELS", "LANGS", "TEXTS", "Translator", "both", "text", "translator"]
@@ -315,6 +316,7 @@ TEXTS.update(SEARCH_TEXTS)  # and the search's (:mod:`.search_texts`)
 TEXTS.update(ANSWER_TEXTS)  # fact sheets and answer tables (:mod:`.answer_texts`)
 TEXTS.update(CHANGE_TEXTS)  # the change page's and the change history's (:mod:`.change_texts`)
 TEXTS.update(DIAGRAM_TEXTS)  # and the pictures' (:mod:`.diagram_texts`)
+TEXTS.update(TABLE_TEXTS)  # sorting and downloading tables (:mod:`.table_texts`)
 
 
 def text(key: str, lang: str, **values: object) -> str:

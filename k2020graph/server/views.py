@@ -99,6 +99,7 @@ class TermView:
     lang: str | None = None
     datatype: str | None = None
     local: bool = False  # a page of this site
+    lang_attr: str | None = None  # the text's language where it is not the page's: the element's lang attribute
 
     @property
     def sort_key(self) -> tuple[object, ...]:
@@ -161,6 +162,8 @@ class ResourceView:
     answer: Any = None
     about: Any = None
     about_title: str = ""
+    title_lang: str | None = None  # the title's language where it is not the page's
+    subtitle_lang: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -253,12 +256,30 @@ class Labeller:
     def display(self, iri: str, lang: str) -> str:
         return self.label(iri, lang) or self.curie(iri) or iri
 
+    def label_language(self, iri: str, lang: str) -> str | None:
+        """The language tag of the label :meth:`label` shows for ``iri`` on a ``lang`` page (None: untagged)."""
+
+        def build() -> str | None:
+            for predicate in LABEL_PREDICATES:
+                best = self.pick(self.literals(iri, predicate), lang)
+                if best is not None:
+                    return best.language or None
+            return None
+
+        return self._labels.get_or_build(("label-language", iri, lang), build)
+
+    def foreign(self, tag: str | None, lang: str) -> str | None:
+        """``tag`` when a text in that language stands on a ``lang`` page (it then needs a lang attribute)."""
+        return tag if tag and tag.lower() != lang else None
+
     # -- terms ---------------------------------------------------------------------------------------
 
     def term(self, node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, lang: str) -> TermView:
         if isinstance(node, ox.NamedNode):
             href, local = self.href(node.value)
-            return TermView("iri", self.display(node.value, lang), href, self.curie(node.value), node.value, local=local)
+            foreign = self.foreign(self.label_language(node.value, lang), lang)
+            shown_text = self.display(node.value, lang)
+            return TermView("iri", shown_text, href, self.curie(node.value), node.value, local=local, lang_attr=foreign)
         if isinstance(node, ox.BlankNode):
             return TermView("bnode", f"_:{node.value}")
         if isinstance(node, ox.Literal):
@@ -267,7 +288,7 @@ class Labeller:
             value = node.value
             if datatype == XSD + "boolean":
                 value = text("yes" if value in ("true", "1") else "no", lang)
-            return TermView("literal", value, lang=node.language, datatype=shown)
+            return TermView("literal", value, lang=node.language, datatype=shown, lang_attr=self.foreign(node.language, lang))
         return TermView("literal", str(node))
 
     def objects(self, iri: str, predicate: str) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
@@ -525,6 +546,7 @@ def describe(ctx: Context, labels: Labeller, iri: str, lang: str) -> ResourceVie
     view = ResourceView(
         iri=iri,
         title=labels.display(iri, lang),
+        title_lang=labels.foreign(labels.label_language(iri, lang), lang),
         subtitle=None,
         curie=labels.curie(iri),
         types=[labels.term(ox.NamedNode(t), lang) for t in types],
@@ -549,6 +571,7 @@ def describe(ctx: Context, labels: Labeller, iri: str, lang: str) -> ResourceVie
         titles = [t for r in records for t in labels.literals(r, DCT + "title")]
         best = labels.pick(titles, lang)
         view.subtitle = best.value if best is not None else None
+        view.subtitle_lang = labels.foreign(best.language if best is not None else None, lang)
         for record in records[: ctx.settings.page_limit]:
             view.cards.append(
                 Card(

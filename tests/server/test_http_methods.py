@@ -29,6 +29,7 @@ GET_ROUTES = {
     "/query/vocabulary.json": "/query/vocabulary.json",
     "/static/vendor/{name:path}": "/static/vendor/yasgui/yasgui.min.css",
     "/": "/",
+    "/favicon.ico": "/favicon.ico",
     "/id/": "/id/",
     "/id/{path:path}": "/id/tiltak/k2020-3.14",
     "/def": "/def",
@@ -145,3 +146,14 @@ def test_relative_iris_resolve_against_the_data_base(client: TestClient) -> None
     assert r.status_code == 200, r.text
     xsd_integer = "<http://www.w3.org/2001/XMLSchema#integer>"
     assert r.text.strip() == f'<https://w3id.org/k2020graph/s> <https://w3id.org/k2020graph/p> "1"^^{xsd_integer} .'
+
+
+def test_the_favicon_is_a_local_svg_linked_from_every_page(client: TestClient) -> None:
+    page = client.get("/", headers={"Accept": "text/html"})
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page.text
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
+    old = client.get("/favicon.ico", follow_redirects=False)  # asked for by browsers before they read the <link>
+    assert old.status_code == 301 and old.headers["location"] == "/static/favicon.svg"

@@ -4,7 +4,9 @@ Every page reachable from the home page through the links a user sees (the part 
 its "technical" block of raw triples, marked ``data-raw``) is fetched in bokmål, and the first
 :data:`ENGLISH_PER_FOLDER` pages of each folder in English; its visible text must not name the
 project's internals: seed documents, file names, line-number IRIs, prefixed names of the graph's
-resources, or the project's notes on its sources.
+resources, or the project's notes on its sources. Every page answers 200, and so do the other internal
+links on them (the downloads, ``?format=``, ``/instances``, ``/def``, ``/query``, …: the first
+:data:`PER_SHAPE` of each kind).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tests.server.pages import Page
 
 REPO = Path(__file__).resolve().parents[2]
 HTML = {"Accept": "text/html"}
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # what a click sends
 
 #: What a user must never read, with why.
 INTERNAL = {
@@ -36,6 +39,7 @@ INTERNAL = {
 #: Where the crawl goes: the site's pages (not the query page, the API, the dumps or the endpoint).
 CRAWLED = re.compile(r"^/(id/[^?#]*)?(\?lang=en)?$")
 LIMIT = 5000
+PER_SHAPE = 25
 ENGLISH_PER_FOLDER = 8
 
 
@@ -68,6 +72,7 @@ def test_no_internal_words_on_user_pages(client: TestClient) -> None:
     seen: set[str] = set(queue)
     problems: list[str] = []
     english: dict[str, int] = {}
+    others: dict[tuple[str, ...], dict[str, str]] = {}  # internal links outside the crawl: shape -> link -> a page with it
     fetched = 0
     while queue and fetched < LIMIT:
         path = queue.popleft()
@@ -78,6 +83,8 @@ def test_no_internal_words_on_user_pages(client: TestClient) -> None:
         problems += [f"{path}: {w}" for w in internal_words(page.text)]
         for link in page.links:
             link = link.split("#")[0]
+            if link.startswith("/") and not link.startswith("//") and not CRAWLED.match(link):
+                others.setdefault(link_shape(link), {}).setdefault(link, path)  # checked below, not crawled
             if not CRAWLED.match(link) or link in seen:
                 continue
             if link.endswith("?lang=en"):
@@ -90,3 +97,18 @@ def test_no_internal_words_on_user_pages(client: TestClient) -> None:
         client.cookies.clear()
     assert LIMIT > fetched > 1000  # tiltak, measures, actors, schemes, strategies, sources, locations, …
     assert problems == [], f"{len(problems)} internal words, e.g. " + "; ".join(problems[:15])
+    # Every other internal link of those pages answers 200 (the first PER_SHAPE of each shape of link).
+    broken = []
+    for links in others.values():
+        for link, where in list(links.items())[:PER_SHAPE]:
+            status = client.get(link, headers=BROWSER).status_code
+            if status != 200:
+                broken.append(f"{where} links to {link}: {status}")
+    assert len(others) > 10
+    assert broken == [], "\n".join(broken[:20])
+
+
+def link_shape(link: str) -> tuple[str, ...]:
+    """What a link is, for sampling: its first path segment and its query's parameter names."""
+    path, _, query = link.partition("?")
+    return (path.split("/")[1], *sorted({p.split("=")[0] for p in query.split("&") if p}))
