@@ -60,7 +60,7 @@ class RemoteRaw:
         self.remote = remote
         self.timeout = timeout
 
-    def open(self, query: str, dataset_given: bool = False, timeout: float | None = None) -> Any:
+    def open(self, query: str, dataset_given: bool = False, timeout: float | None = None, accept: str = _ACCEPT) -> Any:
         """The store's HTTP response to ``query`` (a stream), the dataset pinned to the published graph."""
         fields = [("query", query)]
         if dataset_given:  # graphs the embedded store does not have either: an empty dataset
@@ -69,7 +69,7 @@ class RemoteRaw:
             fields += [("default-graph-uri", self.remote.graph), ("named-graph-uri", NO_GRAPH)]
         # else (--graph default): the store's own default graph; it cannot be pinned by the protocol
         body = urllib.parse.urlencode(fields).encode()
-        headers = {**self.remote.headers(), "Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT}
+        headers = {**self.remote.headers(), "Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
         request = urllib.request.Request(self.remote.endpoint, data=body, method="POST", headers=headers)
         try:
             return self.remote.opener().open(request, timeout=timeout or self.timeout)
@@ -84,6 +84,10 @@ class RemoteRaw:
             return ox.parse_query_results(response, ox.QueryResultsFormat.XML)
         quads = ox.parse(response, format=ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES)
         return [q.triple for q in quads]
+
+    def triples_stream(self) -> Any:
+        """The store's HTTP response with the whole published graph, asked for in N-Triples (a stream)."""
+        return self.open("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", accept=f"{_NT}, text/turtle;q=0.5")
 
     def quads_for_pattern(self, subject: Any, predicate: Any, obj: Any, graph: Any = None) -> list[ox.Quad]:
         parts = [str(t) if t is not None else f"?{name}" for t, name in ((subject, "s"), (predicate, "p"), (obj, "o"))]
