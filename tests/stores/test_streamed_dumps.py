@@ -172,7 +172,7 @@ def test_streaming_a_large_dump_does_not_hold_the_graph(large: tuple[str, Path])
                 break
             except OSError:
                 time.sleep(0.1)
-        urllib.request.urlopen(base + "/dump.nt?warm", timeout=2).close()  # the streaming path's code is loaded
+        urllib.request.urlopen(base + "/dump.nt?warm", timeout=WAIT).close()  # the streaming path's code is loaded
         before = _tree_peak_kib(proc.pid)
         for suffix in ("nt", "ttl"):
             size = lines = 0
