@@ -11,9 +11,9 @@ import hashlib
 import subprocess
 import sys
 import time
-from decimal import Decimal
 import urllib.request
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
