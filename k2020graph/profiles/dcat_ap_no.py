@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
@@ -49,6 +50,22 @@ EU_SCHEMES = ("data-theme", "file-type", "language", "licence", "country", "acce
 _YEAR_PROPERTIES = (K2.startYear, K2.endYear, K2.year, K2.start, K2.end)
 
 
+@dataclass(frozen=True)
+class DumpFigures:
+    """A dump's byte size and SHA-1, where the catalogue is made without the dump's bytes (a streamed pass)."""
+
+    size: int
+    sha1: str
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the catalogue reads from the data, where it is asked of a store instead of an rdflib graph."""
+
+    languages: list[str]  # EU language codes, as :func:`languages` gives them
+    span: tuple[int, int] | None  # as :func:`years` gives it
+
+
 def catalog_iri(public_url: str) -> str:
     """The catalogue's IRI: its address on the server, ``{public_url}catalog``."""
     return public_url + "catalog"
@@ -76,10 +93,14 @@ def languages(data: Graph) -> list[str]:
     return sorted(LANGUAGES[t] for t in tags if t in LANGUAGES)
 
 
-def dcat_ap_no(data: Graph, dumps: Mapping[str, bytes], metadata: Graph, public_url: str) -> ProfileExport:
+def dcat_ap_no(
+    data: Graph | DataFacts, dumps: Mapping[str, bytes | DumpFigures], metadata: Graph, public_url: str
+) -> ProfileExport:
     """The DCAT-AP-NO catalogue of ``data``.
 
-    ``dumps`` are the dump bytes by format name (:func:`dump_bytes`), ``metadata`` the catalogue
+    ``data`` is the data graph, or what a store-side query found in it (:class:`DataFacts`). ``dumps`` are
+    the dump bytes by format name (:func:`dump_bytes`), or their figures (:class:`DumpFigures`) where the
+    dumps are streamed and never held whole. ``metadata`` the catalogue
     metadata file parsed with :func:`catalog_iri` as its base, ``public_url`` the server's address.
     """
     out = ProfileExport(profile_graph())
@@ -102,9 +123,9 @@ def dcat_ap_no(data: Graph, dumps: Mapping[str, bytes], metadata: Graph, public_
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
     g.add((dataset, DCAT.landingPage, URIRef(public_url)))
-    for code in languages(data):
+    for code in data.languages if isinstance(data, DataFacts) else languages(data):
         g.add((dataset, DCTERMS.language, EU_LANGUAGE[code]))
-    span = years(data)
+    span = data.span if isinstance(data, DataFacts) else years(data)
     if span is None:
         out.gap(dataset, DCTERMS.temporal, "dataene oppgir ingen årstall", "the data states no year", mandatory=False)
     else:
@@ -130,14 +151,15 @@ def dcat_ap_no(data: Graph, dumps: Mapping[str, bytes], metadata: Graph, public_
         g.add((dist, DCAT.downloadURL, url))
         g.add((dist, DCAT.mediaType, IANA_MEDIA_TYPE[media]))
         g.add((dist, DCTERMS.format, EU_FILE_TYPE[file_type]))
-        g.add((dist, DCAT.byteSize, Literal(str(len(body)), datatype=XSD.decimal)))
+        figures = body if isinstance(body, DumpFigures) else DumpFigures(len(body), hashlib.sha1(body).hexdigest())
+        g.add((dist, DCAT.byteSize, Literal(str(figures.size), datatype=XSD.decimal)))
         # DCAT-AP-NO 2's Checksum shape takes SHA-1 and nothing else (as DCAT-AP 2 does), and one checksum
         # per distribution; the dumps' SHA-256 is in their Repr-Digest header (RFC 9530) instead.
         checksum = URIRef(f"{dist}-sha1")
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha1))
-        g.add((checksum, SPDX.checksumValue, Literal(hashlib.sha1(body).hexdigest(), datatype=XSD.hexBinary)))
+        g.add((checksum, SPDX.checksumValue, Literal(figures.sha1, datatype=XSD.hexBinary)))
         for lic in licences:
             g.add((dist, DCTERMS.license, lic))
 

@@ -12,21 +12,21 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from rdflib import Graph
 
 from .. import __version__
 from ..exports import GRAPH_FORMATS as EXPORT_FORMATS
 from ..exports import export_graph
-from . import tables
+from . import streamdump, tables
 from .answers import enrich
 from .context import Context, Problem
 from .history import audit_history, history_view
@@ -397,7 +397,7 @@ class Site:
         """The catalogue (:mod:`k2020graph.profiles.dcat_ap_no`) at the public address, over the served dumps."""
         from ..errors import InputError
         from ..profiles import default_metadata
-        from ..profiles.dcat_ap_no import catalog_iri, dcat_ap_no
+        from ..profiles.dcat_ap_no import DumpFigures, catalog_iri, dcat_ap_no
 
         def build() -> Any:
             kg = self.ctx.kg
@@ -406,6 +406,11 @@ class Site:
                 metadata = default_metadata(root, self.ctx.settings.catalog_metadata, catalog_iri(self.ctx.public_url))
             except InputError as exc:
                 raise Problem(500, str(exc)) from None
+            if streamdump.is_streamed(self.ctx.store):  # figures asked of the store: nothing held whole
+                facts = self.data_facts()
+                figures = {name: self.dump_figures(name) for name, _ in DUMPS.values()}
+                sizes = {name: DumpFigures(f.size, f.sha1) for name, f in figures.items()}
+                return dcat_ap_no(facts, sizes, metadata, self.ctx.public_url)
             data = kg.data_graph if kg is not None else self.rdflib_graph()
             dumps = {name: self.dump(name) for name, _ in DUMPS.values()}
             return dcat_ap_no(data, dumps, metadata, self.ctx.public_url)
@@ -430,6 +435,48 @@ class Site:
             return export_graph(graph(), fmt)
 
         return self.ctx.cached("dump:" + fmt, build, len)
+
+    def dump_stream(self, fmt: str) -> Iterator[bytes]:
+        """The whole graph in ``fmt`` read from a store not held here (:mod:`.streamdump`), in chunks."""
+        from .remote import RemoteServedStore
+
+        store = self.ctx.store
+        if isinstance(store, RemoteServedStore):
+            response = store.raw.triples_stream()
+            with response:
+                kind = response.headers.get_content_type()
+                if fmt == "ntriples" and kind == "application/n-triples":  # the store's own bytes, passed on
+                    while chunk := response.read(streamdump.CHUNK):
+                        yield chunk
+                    return
+                rdf = ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES
+                triples = (q.triple for q in ox.parse(response, format=rdf))
+                yield from streamdump.rechunk(streamdump.serialise(triples, fmt, self.ctx.prefixes))
+            return
+        triples = (q.triple for q in store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        yield from streamdump.rechunk(streamdump.serialise(triples, fmt, self.ctx.prefixes))
+
+    def dump_figures(self, fmt: str) -> streamdump.DumpFigures:
+        """Byte size and checksums of the streamed dump in ``fmt``, from one streamed pass, kept."""
+        return self.ctx.cached("dump-figures:" + fmt, lambda: streamdump.measure(self.dump_stream(fmt)), lambda _: 256)
+
+    def data_facts(self) -> Any:
+        """The languages and the span of years the data states, asked of the store (for the catalogue)."""
+        from ..profiles.dcat_ap_no import _YEAR_PROPERTIES, LANGUAGES, DataFacts
+
+        def build() -> DataFacts:
+            tags = self.select('SELECT DISTINCT (LCASE(LANG(?o)) AS ?t) WHERE { ?s ?p ?o FILTER(LANG(?o) != "") }')
+            found = {row["t"].value.split("-")[0] for row in tags if row["t"] is not None}
+            values = " ".join(f"<{p}>" for p in _YEAR_PROPERTIES)
+            query = (
+                f"SELECT DISTINCT ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o "
+                "FILTER(isLiteral(?o) && DATATYPE(?o) = xsd:gYear) }"
+            )
+            years = [int(row["o"].value[:4]) for row in self.select(query) if row["o"].value[:4].isdigit()]
+            span = (min(years), max(years)) if years else None
+            return DataFacts(sorted(LANGUAGES[t] for t in found if t in LANGUAGES), span)
+
+        return self.ctx.cached("data-facts", build)
 
 
 def owners(site: Site, lang: str) -> list[tuple[TermView, int]]:
@@ -601,6 +648,12 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         cached = not_modified(request, etag, headers)
         if cached is not None:
             return cached
+        if streamdump.is_streamed(ctx.store):  # read from the store as it is sent, never held whole
+            # The digest is known only after a first whole pass (the catalogue's, or an earlier dump's).
+            known = ctx.memos["derived"].lookup("dump-figures:" + name)
+            if known is not None:
+                headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(known.sha256).decode()}:"
+            return StreamingResponse(site.dump_stream(name), media_type=media, headers={**headers, "ETag": etag})
         body = site.dump(name)
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
         return Response(body, media_type=media, headers={**headers, "ETag": etag, "Repr-Digest": f"sha-256=:{digest}:"})

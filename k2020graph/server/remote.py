@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import http.client
+import queue
 import threading
 import time
 import urllib.error
@@ -39,7 +41,119 @@ from .pool import QueryTimeout, WorkerLost
 NO_GRAPH = "urn:k2020graph:no-such-graph"
 _XML = "application/sparql-results+xml"
 _NT = "application/n-triples"
+_JSON = "application/sparql-results+json"
+_TSV = "text/tab-separated-values"
 _ACCEPT = f"{_XML}, {_NT};q=0.9, text/plain;q=0.5"
+#: result format asked for -> (the store's media type, its pyoxigraph format): its answer is passed on as it is
+#: when it fits under the row cap (CSV cannot be read back by pyoxigraph: XML is asked for and converted)
+_PASS = {
+    "json": (_JSON, ox.QueryResultsFormat.JSON),
+    "xml": (_XML, ox.QueryResultsFormat.XML),
+    "tsv": (_TSV, ox.QueryResultsFormat.TSV),
+}
+_READ = {_JSON: ox.QueryResultsFormat.JSON, _XML: ox.QueryResultsFormat.XML, _TSV: ox.QueryResultsFormat.TSV}
+#: Idle keep-alive connections kept to the store (more than the pool's slots are never in use at once).
+_IDLE = 8
+
+
+class _Connections:
+    """Keep-alive HTTP/1.1 connections to the store, reused from one request to the next.
+
+    A connection goes back only after its answer was read to the end; one the store closed is replaced.
+    """
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port
+        self.target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        self._idle: queue.LifoQueue[http.client.HTTPConnection] = queue.LifoQueue(_IDLE)
+
+    def _new(self, timeout: float) -> http.client.HTTPConnection:
+        kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+        return kind(self.host, self.port, timeout=timeout)
+
+    def post(self, body: bytes, headers: dict[str, str], timeout: float) -> _Answer:
+        for attempt in (0, 1):
+            try:
+                conn = self._idle.get_nowait()
+                reused = True
+            except queue.Empty:
+                conn, reused = self._new(timeout), False
+            try:
+                conn.timeout = timeout
+                if conn.sock is not None:
+                    conn.sock.settimeout(timeout)
+                conn.request("POST", self.target, body=body, headers=headers)
+                return _Answer(conn.getresponse(), conn, self)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.BadStatusLine):
+                conn.close()
+                if not reused or attempt:  # a fresh connection refused: the store is gone
+                    raise
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def give_back(self, conn: http.client.HTTPConnection) -> None:
+        try:
+            self._idle.put_nowait(conn)
+        except queue.Full:
+            conn.close()
+
+
+class _Answer:
+    """The store's HTTP answer; its connection goes back to :class:`_Connections` when it was read through."""
+
+    def __init__(self, response: http.client.HTTPResponse, conn: http.client.HTTPConnection, owner: _Connections) -> None:
+        self.response, self.conn, self.owner = response, conn, owner
+        self.headers = response.headers
+        self.status = response.status
+
+    def read(self, size: int = -1) -> bytes:
+        return self.response.read(size)
+
+    def __enter__(self) -> _Answer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.response.isclosed() and not self.response.will_close:
+            self.owner.give_back(self.conn)
+        else:  # read only in part (a row cap, an error): the connection cannot be used again
+            self.response.close()
+            self.conn.close()
+
+
+class _Tee:
+    """A reader that keeps every byte it passes on."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.kept = bytearray()
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.source.read(size)
+        self.kept += data
+        return data
+
+
+class _Replay:
+    """The bytes already read, then the rest of the source."""
+
+    def __init__(self, head: bytes, source: Any) -> None:
+        self.head, self.source = memoryview(head), source
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            n = len(self.head) if size < 0 else min(size, len(self.head))
+            out, self.head = bytes(self.head[:n]), self.head[n:]
+            return out
+        data: bytes = self.source.read(size)
+        return data
 
 
 def _values(query: str, substitutions: dict[Any, Any]) -> str:
@@ -59,8 +173,11 @@ class RemoteRaw:
     def __init__(self, remote: Remote, timeout: float) -> None:
         self.remote = remote
         self.timeout = timeout
+        # Keep-alive connections, unless a password must answer the store's challenges (urllib's handlers do)
+        plain = remote.user is None and urllib.parse.urlsplit(remote.endpoint).scheme in ("http", "https")
+        self.connections = _Connections(remote.endpoint) if plain else None
 
-    def open(self, query: str, dataset_given: bool = False, timeout: float | None = None) -> Any:
+    def open(self, query: str, dataset_given: bool = False, timeout: float | None = None, accept: str = _ACCEPT) -> Any:
         """The store's HTTP response to ``query`` (a stream), the dataset pinned to the published graph."""
         fields = [("query", query)]
         if dataset_given:  # graphs the embedded store does not have either: an empty dataset
@@ -69,7 +186,17 @@ class RemoteRaw:
             fields += [("default-graph-uri", self.remote.graph), ("named-graph-uri", NO_GRAPH)]
         # else (--graph default): the store's own default graph; it cannot be pinned by the protocol
         body = urllib.parse.urlencode(fields).encode()
-        headers = {**self.remote.headers(), "Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT}
+        headers = {**self.remote.headers(), "Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        if self.connections is not None:
+            try:
+                answer = self.connections.post(body, headers, timeout or self.timeout)
+            except (http.client.HTTPException, OSError, ValueError) as exc:
+                raise _failure(exc, self.remote.endpoint) from None
+            if answer.status >= 400:
+                with answer:
+                    error = urllib.error.HTTPError(self.remote.endpoint, answer.status, "", answer.headers, answer.response)  # type: ignore[arg-type]
+                    raise _failure(error, self.remote.endpoint) from None
+            return answer
         request = urllib.request.Request(self.remote.endpoint, data=body, method="POST", headers=headers)
         try:
             return self.remote.opener().open(request, timeout=timeout or self.timeout)
@@ -84,6 +211,10 @@ class RemoteRaw:
             return ox.parse_query_results(response, ox.QueryResultsFormat.XML)
         quads = ox.parse(response, format=ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES)
         return [q.triple for q in quads]
+
+    def triples_stream(self) -> Any:
+        """The store's HTTP response with the whole published graph, asked for in N-Triples (a stream)."""
+        return self.open("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", accept=f"{_NT}, text/turtle;q=0.5")
 
     def quads_for_pattern(self, subject: Any, predicate: Any, obj: Any, graph: Any = None) -> list[ox.Quad]:
         parts = [str(t) if t is not None else f"?{name}" for t, name in ((subject, "s"), (predicate, "p"), (obj, "o"))]
@@ -192,8 +323,11 @@ class RemotePool:
             query = _values(query, {ox.Variable(k): term(v) for k, v in request["substitutions"].items()})
         dataset_given = bool(request.get("default_graph") or request.get("named_graphs"))
         cap = int(request.get("row_cap") or 0) or 10_000
+        wanted = request.get("results") or "json"
+        asked = _PASS.get(wanted, (_XML, ox.QueryResultsFormat.XML))[0]
         try:
-            response = self.raw.open(query, dataset_given, timeout)
+            # The socket waits a little past the deadline: the pool reports a query past it as a timeout, not as a lost store.
+            response = self.raw.open(query, dataset_given, timeout + 1.0, accept=f"{asked}, {_NT};q=0.9, text/plain;q=0.5")
         except RemoteError as exc:
             if exc.status == 400:
                 return {"ok": False, "kind": "error", "message": str(exc)}
@@ -201,16 +335,31 @@ class RemotePool:
         with response:
             kind = response.headers.get_content_type()
             try:
-                if kind == _XML:
-                    result = ox.parse_query_results(response, ox.QueryResultsFormat.XML)
+                if kind in _READ:
+                    tee = _Tee(response)
+                    result = ox.parse_query_results(tee, _READ[kind])  # type: ignore[arg-type]
                     if isinstance(result, ox.QueryBoolean):
-                        body = result.serialize(format=_results_format(request.get("results") or "json"))
+                        body = result.serialize(format=_results_format(wanted))
                         return {"ok": True, "kind": "boolean", "body": body, "truncated": False, "count": 1}
-                    return _solutions(result, request.get("results") or "json", cap)
+                    count = 0
+                    for _ in result:
+                        count += 1
+                        if count > cap:
+                            break
+                    else:
+                        while response.read(1 << 16):  # the end of the answer, so that the connection is reused
+                            pass
+                        # The store's own answer, when it is in the format asked for, under the cap, and free
+                        # of store quirks (Virtuoso's JSON "typed-literal"): no second serialisation.
+                        if kind == asked and wanted in _PASS and not (kind == _JSON and b'"typed-literal"' in tee.kept):
+                            return {"ok": True, "kind": "solutions", "body": bytes(tee.kept), "truncated": False, "count": count}
+                    again = ox.parse_query_results(_Replay(bytes(tee.kept), response), _READ[kind])  # type: ignore[arg-type]
+                    assert isinstance(again, ox.QuerySolutions)
+                    return _solutions(again, wanted, cap)
                 rdf = ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES
                 triples = (q.triple for q in ox.parse(response, format=rdf))
                 return _triples(triples, request.get("graph") or "turtle", cap, request.get("prefixes") or {})  # type: ignore[arg-type]
-            except (SyntaxError, ValueError, OSError) as exc:
+            except (SyntaxError, ValueError, OSError, http.client.HTTPException) as exc:
                 raise RemoteError(f"{shown(self.raw.remote.endpoint)}: unreadable answer ({exc}) / uleselig svar") from None
 
 

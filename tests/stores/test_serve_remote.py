@@ -6,10 +6,12 @@ that reaches the store: a refused query (SERVICE, an update) must never be among
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import csv
 import http.server
 import io
+import json
 import threading
 import urllib.parse
 import urllib.request
@@ -223,3 +225,30 @@ def test_an_unreachable_store_is_a_503_not_a_crash(catalogue, kg) -> None:  # ty
 
     with pytest.raises(Exception, match="cannot reach the store"):
         RemoteServedStore(Remote(f"http://127.0.0.1:{free_port()}/query"), timeout=3)
+
+
+def test_queries_reuse_one_connection_to_the_store(store: str) -> None:
+    """Keep-alive: sequential queries go over the same TCP connection (the same local port), not one each."""
+    from k2020graph.server.remote import RemotePool
+
+    served = RemoteServedStore(Remote(store, DEFAULT_GRAPH), timeout=30)
+    pool = RemotePool(served.raw)
+    ports = set()
+    for limit in (1, 2, 3, 4, 5):
+        request = {"query": f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {limit}", "results": "json", "row_cap": 100}
+        reply = asyncio.run(pool.run(request, 30))
+        assert reply["ok"] and reply["count"] == limit
+        assert json.loads(reply["body"])["results"]["bindings"]  # the store's JSON, as it came
+        conn = served.raw.connections._idle.queue[-1]  # type: ignore[union-attr]
+        ports.add(conn.sock.getsockname()[1])
+    assert len(ports) == 1
+
+
+def test_results_past_the_row_cap_are_cut_not_passed_on(store: str) -> None:
+    from k2020graph.server.remote import RemotePool
+
+    served = RemoteServedStore(Remote(store, DEFAULT_GRAPH), timeout=30)
+    request = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 50", "results": "json", "row_cap": 7}
+    reply = asyncio.run(RemotePool(served.raw).run(request, 30))
+    body = json.loads(reply["body"])
+    assert reply["truncated"] and len(body["results"]["bindings"]) == 7 and body["k2020:truncated"] is True
