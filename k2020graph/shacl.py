@@ -54,7 +54,7 @@ _NON_VALIDATING = {
     SH.group,
     SH.defaultValue,
 }
-_TARGETS = {SH.targetClass, SH.targetNode}
+_TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf}
 _CORE = {
     SH["class"],
     SH.datatype,
@@ -148,6 +148,7 @@ class Shape:
     properties: list[Shape] = field(default_factory=list)
     target_classes: list[Node] = field(default_factory=list)
     target_nodes: list[Node] = field(default_factory=list)
+    target_subjects_of: list[Node] = field(default_factory=list)
 
     @property
     def is_property(self) -> bool:
@@ -161,6 +162,7 @@ class Shape:
         """Only targetNode targets, no property shapes, and every SPARQL constraint value-local."""
         return (
             not self.target_classes
+            and not self.target_subjects_of
             and not self.properties
             and not self.core
             and bool(self.sparql)
@@ -304,7 +306,12 @@ def _compile_shape(g: Graph, node: Node, parent_severity: Node | None = None, ne
         if p in _TARGETS:
             if nested:
                 raise Unsupported(f"target on nested shape {node}")
-            (shape.target_classes if p == SH.targetClass else shape.target_nodes).append(o)
+            if p == SH.targetClass:
+                shape.target_classes.append(o)
+            elif p == SH.targetNode:
+                shape.target_nodes.append(o)
+            else:
+                shape.target_subjects_of.append(o)
         elif p == SH.property:
             shape.properties.append(_compile_shape(g, o, None, nested=True))
         elif p == SH.sparql:
@@ -340,7 +347,7 @@ def _regex_flags(flags: str) -> int:
 
 def compile_shapes(shapes: Graph) -> CompiledShapes:
     """Compile the shapes with targets; raise :class:`Unsupported` for anything this engine lacks."""
-    for p in (SH.targetSubjectsOf, SH.targetObjectsOf, SH.target, SH.node, SH["not"], SH["and"], SH.xone):
+    for p in (SH.targetObjectsOf, SH.target, SH.node, SH["not"], SH["and"], SH.xone):
         if (None, p, None) in shapes:
             raise Unsupported(str(p))
     roots = {s for p in _TARGETS for s in shapes.subjects(p, None)}
@@ -382,6 +389,10 @@ class View:
 
     def subjects(self, p: Node | None, o: Node) -> set[Node]:
         return {s for g in self.graphs for s in g.subjects(p, o)}  # type: ignore[arg-type]
+
+    def subjects_of(self, p: Node) -> set[Node]:
+        """Every subject with a value of ``p`` (``sh:targetSubjectsOf``)."""
+        return {s for g in self.graphs for s in g.subjects(p, None)}  # type: ignore[arg-type]
 
     def contains(self, t: Triple) -> bool:
         return any(t in g for g in self.graphs)
@@ -457,6 +468,10 @@ class IndexedView(View):
         if p is None:
             return {o for objs in by_p.values() for o in objs}
         return set(by_p.get(p, ()))
+
+    def subjects_of(self, p: Node) -> set[Node]:
+        """Every subject with a value of ``p`` (``sh:targetSubjectsOf``)."""
+        return {s for s, by_p in self._spo.items() if p in by_p}
 
     def subjects(self, p: Node | None, o: Node) -> set[Node]:
         by_p = self._ops.get(o)
@@ -607,11 +622,17 @@ def focus_nodes(view: View, shape: Shape) -> set[Node]:
     for cls in shape.target_classes:
         for sub in view.subclasses(cls):
             out.update(view.subjects(RDF.type, sub))
+    for p in shape.target_subjects_of:
+        out.update(view.subjects_of(p))
     return out
 
 
 def is_target(view: View, shape: Shape, node: Node) -> bool:
     if node in shape.target_nodes:
+        return True
+    if not isinstance(node, Literal) and any(
+        next(iter(view.objects(node, p)), None) is not None for p in shape.target_subjects_of
+    ):
         return True
     if isinstance(node, Literal) or not shape.target_classes:
         return False
@@ -631,6 +652,7 @@ def _targeted_query(shape: Shape, constraint: SparqlConstraint) -> str:
     alts = [f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {c.n3()} . }}" for c in shape.target_classes]
     if shape.target_nodes:
         alts.append("{ VALUES ?this { " + " ".join(n.n3() for n in shape.target_nodes) + " } }")
+    alts += [f"{{ SELECT DISTINCT ?this WHERE {{ ?this {p.n3()} [] }} }}" for p in shape.target_subjects_of]
     target = " UNION ".join(alts) if alts else "FILTER(false)"
     m = _WHERE.search(constraint.query)
     if m is None:
