@@ -206,8 +206,10 @@ def flow_svg(
     def box(node: Node, top: float, h: float, x: float, side: str, badge: str | None) -> str:
         cls = f"node {side}" + (" merge" if side == "right" and badge else "") + (" split" if side == "left" and badge else "")
         tx, anchor = (x - 6, "end") if side == "left" else (x + _BAR + 6, "start")
-        label = esc(shorten(node.label, 28 if badge else 40))  # the badge needs room too
-        spoken = node.name + (f" ({badge})" if badge else "")
+        shown = shorten(node.label, 28 if badge else 40)  # the badge needs room too
+        label = esc(shown)
+        # the accessible name starts with the text shown (WCAG 2.5.3, label in name), then the whole name
+        spoken = shown + (f" {badge}" if badge else "") + (f": {node.name}" if node.name != shown else "")
         inner = (
             f"<title>{esc(spoken)}</title>"
             f'<rect x="{x}" y="{_num(top)}" width="{_BAR}" height="{_num(h - 1)}"/>'
@@ -269,9 +271,11 @@ def bar_chart_svg(bars: Sequence[Bar], series: Sequence[str], *, title: str, des
             x += 24 + 7 * min(len(name), 34)
     for bar in bars:
         block = len(series) * _CBAR
-        label = esc(shorten(bar.label, 30))
+        shown = shorten(bar.label, 30)
+        label = esc(shown)
         spoken = (
-            bar.label
+            shown
+            + (f" ({bar.label})" if shown != bar.label else "")
             + ": "
             + ", ".join(
                 (f"{s}: " if legend else "") + (_num(v) if v is not None else missing)
@@ -369,10 +373,12 @@ def line_chart_svg(
                 if abs(taken - y) < 13:
                     y = taken + 13
             ends.append(y)
-            name = f'<text class="cat s-text{i % 6}" x="{_num(last[0] + 8)}" y="{_num(y)}">{esc(shorten(line.label, 28))}</text>'
+            shown = shorten(line.label, 28)
+            name = f'<text class="cat s-text{i % 6}" x="{_num(last[0] + 8)}" y="{_num(y)}">{esc(shown)}</text>'
             if line.href:
                 spoken = (
-                    line.label
+                    shown
+                    + (f" ({line.label})" if shown != line.label else "")
                     + ": "
                     + ", ".join(f"{lab} {_num(v)}" for lab, v in zip(x_labels, line.values, strict=False) if v is not None)
                 )

@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.server.browsing import BROWSER_MARKS
 from tests.server.conftest import REPO, ServerProcess
-from tests.server.test_browser import CHROMIUM, browser, page  # noqa: F401  (the fixtures)
+from tests.server.test_browser import browser, page  # noqa: F401  (the fixtures)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")

@@ -14,26 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import BROWSER_MARKS, launched
 from conftest import ServerProcess
-from test_browser import ARGS, CHROMIUM
 from test_writes import TOKEN, hashes, make_write_root
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)"),
+    *BROWSER_MARKS,
 ]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched() as b:
+        yield b
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import BROWSER_MARKS, launched
 from conftest import REPO, ServerProcess  # tests/server is on sys.path
-from test_browser import ARGS, CHROMIUM
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)"),
+    *BROWSER_MARKS,
 ]
 
 #: page, the picture's id, its accessible name (nb), and how the table's facts give the picture's node count
@@ -40,14 +39,8 @@ def repo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched() as b:
+        yield b
 
 
 def open_page(browser: Any, width: int) -> tuple[Any, Any, list[str]]:

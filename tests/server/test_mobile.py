@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import BROWSER_MARKS, launched
 
 from tests.server.conftest import ServerProcess
-from tests.server.test_browser import ARGS, CHROMIUM
 
 REPO = Path(__file__).resolve().parents[2]
 WIDTH = 375  # the narrowest common phone (iPhone SE/mini class)
@@ -39,8 +39,7 @@ PAGES = {
 }
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)"),
+    *BROWSER_MARKS,
 ]
 
 
@@ -55,16 +54,12 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 
 @pytest.fixture(scope="module")
 def phone() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as browser:
         context = browser.new_context(viewport={"width": WIDTH, "height": 740}, device_scale_factor=1, is_mobile=True)
         try:
             yield context.new_page()
         finally:
             context.close()
-            browser.close()
 
 
 #: The elements that stick out to the right of the screen outside any scrolling box: to say what is too wide.

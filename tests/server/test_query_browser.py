@@ -13,23 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import BROWSER_MARKS, launched
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "out" / "screenshots"  # test artefacts (gitignored)
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)"),
+    *BROWSER_MARKS,
     pytest.mark.skipif(
         not (REPO / "node_modules/@zazuko/yasgui/build/yasgui.min.js").is_file(), reason="run `make web` (npm ci) first"
     ),
@@ -52,14 +42,8 @@ def heading_of(variable: str, lang: str) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched() as b:
+        yield b
 
 
 @pytest.fixture

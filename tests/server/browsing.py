@@ -1,0 +1,41 @@
+"""Debian's chromium driven by Playwright, for every browser test: where it is, the flags this machine's
+closed network needs, the marks that skip a test without it, and one launch (the ``browser`` fixture of
+``conftest.py`` uses it; a test file that needs its own context launches through :func:`launched`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: ``pytestmark`` of a browser test file: marked ``browser``, skipped (with the reason) without chromium.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser installs it)"),
+]
+
+
+@contextmanager
+def launched() -> Iterator[Any]:
+    """A headless chromium, closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
