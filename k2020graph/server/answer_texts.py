@@ -89,6 +89,7 @@ ANSWER_TEXTS: dict[str, dict[str, str]] = {
     "doc_title": {"nb": "Tittel", "en": "Title"},
     "doc_short": {"nb": "Kortnavn", "en": "Short name"},
     "doc_date": {"nb": "Dato", "en": "Date"},
+    "doc_modified": {"nb": "Sist endret", "en": "Last changed"},
     "doc_covers": {"nb": "Gjelder", "en": "Covers"},
     "doc_publisher": {"nb": "Utgiver", "en": "Publisher"},
     "doc_address": {"nb": "Offentlig adresse", "en": "Public address"},

@@ -458,9 +458,12 @@ def document_sheet(ctx: Context, labels: Labeller, iri: str, lang: str) -> list[
     if short:
         facts.append(Fact("doc_short", text("doc_short", lang), short))
     issued = nodes_of(DCT + "issued")
+    modified = nodes_of(DCT + "modified")  # a document that gives only the date of its last change
     if issued:
         facts.append(Fact("doc_date", text("doc_date", lang), issued))
-    elif DCT + "issued" in silent:
+    if modified:
+        facts.append(Fact("doc_date" if not issued else "doc_modified", text("doc_modified", lang), modified))
+    elif not issued and DCT + "issued" in silent:
         facts.append(Fact("doc_date", text("doc_date", lang), [TermView("literal", text("doc_no_date", lang))]))
     covers = nodes_of(DCT + "temporal")
     if covers:
