@@ -848,8 +848,8 @@ def plan_tiltak(triples: int, seed: int) -> int:
 
 
 def copy_repo_parts(out: Path) -> None:
-    """ontology/, queries/ and shapes/ from this repository (replaced, so that they stay current)."""
-    for part in ("ontology", "queries", "shapes"):
+    """ontology/, queries/, rules/ and shapes/ from this repository (replaced, so that they stay current)."""
+    for part in ("ontology", "queries", "rules", "shapes"):
         dest = out / part
         if dest.exists():
             shutil.rmtree(dest)
