@@ -33,6 +33,7 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.paths import AlternativePath, InvPath, SequencePath
+from rdflib.plugins.sparql.sparql import SPARQLTypeError
 from rdflib.term import Node
 
 Triple = tuple[Node, Node, Node]
@@ -1042,7 +1043,12 @@ def incremental_results(
             for prop in (shape, *shape.properties):
                 new.extend(_core_results(new_view, prop, f))
                 for c in prop.sparql:
-                    new.extend(_sparql_for_focus(query_graph, prop, c, f))
+                    try:
+                        new.extend(_sparql_for_focus(query_graph, prop, c, f))
+                    except (AttributeError, TypeError, SPARQLTypeError):
+                        # rdflib's engine crashes where SPARQL says "error" (e.g. SUM over an IRI); the
+                        # full validation (pyoxigraph) evaluates it as the standard says: fall back to it
+                        return None
     return drop, new
 
 
