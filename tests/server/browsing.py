@@ -39,3 +39,19 @@ def launched() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def watched_page(browser: Any, width: int, height: int) -> Iterator[Any]:
+    """A page in a new bokmål context of ``width`` × ``height``; ``page.console`` collects its console
+    messages and page errors (for tests that assert none)."""
+    context = browser.new_context(locale="nb-NO", viewport={"width": width, "height": height})
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.console = console
+    try:
+        yield page
+    finally:
+        context.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import BROWSER_MARKS, launched
+from browsing import BROWSER_MARKS, launched, watched_page
 from conftest import ServerProcess
 from test_writes import TOKEN, hashes, make_write_root
 
@@ -31,16 +31,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    console: list[str] = []
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-    page.console = console
-    try:
-        yield page
-    finally:
-        context.close()
+    with watched_page(browser, 1280, 900) as p:
+        yield p
 
 
 @pytest.fixture

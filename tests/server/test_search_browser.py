@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import BROWSER_MARKS, launched
+from browsing import BROWSER_MARKS, launched, watched_page
 
 pytestmark = [
     *BROWSER_MARKS,
@@ -26,16 +26,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="nb-NO", viewport={"width": 375, "height": 800})
-    page = context.new_page()
-    console: list[str] = []
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-    page.console = console
-    try:
-        yield page
-    finally:
-        context.close()
+    with watched_page(browser, 375, 800) as p:
+        yield p
 
 
 def test_type_in_the_box_and_reach_a_result(server: Any, page: Any, tmp_path: Path) -> None:
