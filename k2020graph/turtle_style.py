@@ -28,6 +28,8 @@ def check_turtle_style(path: Path) -> list[str]:
         problems.append("line ends must be LF, not CRLF")
     if text and not text.endswith("\n"):
         problems.append("the file must end with a newline")
+    elif text.endswith("\n\n"):
+        problems.append(f"line {text.count(chr(10))}: blank line at the end of the file (end with one newline)")
     lines = text.split("\n")
     prefixes: list[tuple[str, str, int]] = []
     seen_statement = False
