@@ -78,7 +78,7 @@ def _expected_table(kg) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped
     def year_of(rec):  # type: ignore[no-untyped-def]
         for loc in g.objects(rec, DCTERMS.source):
             doc = g.value(loc, DCTERMS.isPartOf)
-            for p in (DCTERMS.issued, DCTERMS.temporal):
+            for p in (DCTERMS.modified, DCTERMS.issued, DCTERMS.temporal):  # a revised document counts from its revision
                 if g.value(doc, p) is not None:
                     return int(str(g.value(doc, p))[:4])
         return 0
