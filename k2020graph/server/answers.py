@@ -67,6 +67,7 @@ class AnswerRow:
     continued_key: str  # yes, no, twin, none
     k2025: list[TermView]
     twin: TermView | None = None  # the number under which the source answers, for a twin
+    name_lang: str | None = None  # the name's language where it is not the page's (its lang attribute)
 
 
 @dataclass
@@ -405,6 +406,7 @@ def answer_table(ctx: Context, labels: Labeller, iri: str, lang: str, kind: str)
                 tiltak=labels.term(ox.NamedNode(t), lang),
                 number=f.number,
                 name=best.value if best is not None else "",
+                name_lang=labels.foreign(best.language, lang) if best is not None else None,
                 responsible=sorted((labels.term(ox.NamedNode(r), lang) for r in f.responsible), key=lambda v: v.sort_key),
                 status=", ".join(sorted(labels.display(v, lang) for v in f.status)),
                 period=period,

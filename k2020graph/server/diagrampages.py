@@ -58,6 +58,12 @@ def _name(labels: Labeller, iri: str, lang: str) -> str | None:
     return labels.text_of(iri, labels.k2 + "name", lang)
 
 
+def _name_terms(labels: Labeller, iri: str, lang: str) -> list[TermView]:
+    """A tiltak's name as a table cell: the page's language first, with its lang attribute where it differs."""
+    best = labels.pick(labels.literals(iri, labels.k2 + "name"), lang)
+    return [labels.term(best, lang)] if best is not None else []
+
+
 def _notation(labels: Labeller, iri: str) -> str | None:
     values = labels.literals(iri, SKOS + "notation")
     return values[0].value if values else None
@@ -179,7 +185,7 @@ def lineage(site: Site, lang: str) -> Lineage:
             table.rows.append(
                 [
                     [labels.term(ox.NamedNode(t), lang)],
-                    shown[t][0].partition(" ")[2] or "",
+                    _name_terms(labels, t, lang),
                     [labels.term(ox.NamedNode(k), lang)],
                     _group_title(labels, area[k], lang) if area[k] else "",
                     "; ".join(notes),
