@@ -11,8 +11,10 @@ pyshacl stays the reference engine (``validate_graphs(..., engine="pyshacl")``);
 * Each SHACL-SPARQL constraint runs **once over the whole graph** in pyoxigraph: the shape's targets are put
   in front of the constraint's ``WHERE`` group (``?this rdf:type/rdfs:subClassOf* C``), so that ``$this``
   is bound by the target instead of pre-bound per focus node. Putting the target pattern first in the same
-  group is what SHACL's pre-binding means for these queries: every later pattern, ``FILTER``, ``BIND``,
-  ``OPTIONAL``, ``UNION`` branch and ``(NOT) EXISTS`` sees ``$this`` bound.
+  group is what SHACL's pre-binding means where ``$this`` is used in that group, its ``(NOT) EXISTS``
+  groups, or nested groups that bind it themselves; a constraint that uses ``$this`` in a group SPARQL
+  evaluates on its own (a ``UNION`` branch starting with ``FILTER NOT EXISTS { $this ... }``) runs once
+  per focus node with ``$this`` substituted instead (:func:`_this_in_nested_group`).
 
 Incremental validation (:func:`validate_incremental`) re-validates only the focus nodes a change can affect; the
 rule is documented on :func:`affected_focus_nodes`.
@@ -106,6 +108,15 @@ class SparqlConstraint:
         from rdflib.plugins.sparql import prepareQuery
 
         return prepareQuery(self.query)
+
+    @cached_property
+    def needs_prebinding(self) -> bool:
+        """``$this`` occurs in a nested group, where the one-query-for-all-targets form does not bind it.
+
+        See :func:`_this_in_nested_group`; such a constraint runs once per focus node with ``$this``
+        substituted (SHACL's pre-binding).
+        """
+        return _this_in_nested_group(self.query)
 
     @cached_property
     def analysis(self) -> tuple[list[Pattern], bool, frozenset[Variable]]:
@@ -661,6 +672,51 @@ def _targeted_query(shape: Shape, constraint: SparqlConstraint) -> str:
     return constraint.query[: m.end()] + "\n" + target + "\n" + constraint.query[m.end() :]
 
 
+#: What the scan for nested groups looks at: strings, IRIs and comments are skipped whole.
+_SCAN = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*|[{}]|\bEXISTS\b|[?$]this\b",
+    re.IGNORECASE,
+)
+
+
+_THIS_FIRST = re.compile(r"\s*[?$]this\b", re.IGNORECASE)
+
+
+def _this_in_nested_group(query: str) -> bool:
+    """Whether ``$this`` is used inside a group that SPARQL evaluates on its own (bottom-up).
+
+    The targeted form of :func:`_targeted_query` binds ``?this`` in the WHERE group; a ``FILTER``,
+    ``BIND`` or triple pattern of that group, and an ``EXISTS`` group within it, see the binding. A
+    ``UNION`` branch, ``OPTIONAL``, ``MINUS`` or sub-select is evaluated before the join, so a
+    ``FILTER NOT EXISTS { $this ... }`` or ``BIND ($this AS ?value)`` there would see ``?this``
+    unbound. (W3C Data Cube's IC-1 is such a query: ``{ FILTER NOT EXISTS { $this qb:dataSet ?any } ...}
+    UNION { ... }``.) A nested group whose first triple pattern has ``$this`` as its subject binds it
+    itself (the join with the target then agrees with pre-binding); any other nested group that mentions
+    ``$this`` counts (conservative).
+    """
+    m = _WHERE.search(query)
+    if m is None:
+        return False
+    stack: list[bool] = [True]  # per open group: is $this bound there by the outer targeted pattern?
+    after_exists = False
+    for tok in _SCAN.finditer(query, m.end()):
+        word = tok.group(0)
+        if word == "{":
+            # bound: an EXISTS group inside a bound one, or a group whose first pattern has $this as subject
+            starts_with_this = _THIS_FIRST.match(query, tok.end()) is not None
+            stack.append(stack[-1] and (after_exists or starts_with_this))
+        elif word == "}":
+            if len(stack) <= 1:
+                break  # the end of the WHERE group
+            stack.pop()
+        elif word[1:].lower() == "this" and word[0] in "?$":
+            if not stack[-1]:
+                return True
+        after_exists = word.upper() == "EXISTS"
+    return False
+
+
 def _rows(raw: Iterable[tuple[Node | None, Node | None]], shape: Shape, c: SparqlConstraint) -> Iterator[RawResult]:
     """pyshacl's reading of a SELECT result: ?value if bound, else the focus node for a node shape."""
     seen: set[tuple[Node, Node | None]] = set()
@@ -691,8 +747,10 @@ def _ox_store(graphs: Sequence[Graph]):  # type: ignore[no-untyped-def]
 
 
 def _sparql_full(
-    store: Any, targeted: Shape, shape: Shape, c: SparqlConstraint, literals: dict[Any, Node]
+    store: Any, targeted: Shape, shape: Shape, c: SparqlConstraint, literals: dict[Any, Node], foci: Iterable[Node] = ()
 ) -> Iterator[RawResult]:
+    import pyoxigraph as ox
+
     from .terms import to_rdflib
 
     def back(term: Any) -> Node | None:
@@ -700,9 +758,20 @@ def _sparql_full(
             return None
         return literals.get(term) or to_rdflib(term)
 
+    out: list[tuple[Node | None, Node | None]] = []
+    if c.needs_prebinding:  # one query per focus node, $this substituted (SPARQL SEP-0007, as SHACL pre-binds)
+        from .terms import to_oxigraph
+
+        this_var = ox.Variable("this")
+        for focus in foci:
+            rows = store.query(c.query, substitutions={this_var: to_oxigraph(focus)})
+            names = [v.value for v in rows.variables]
+            for sol in rows:
+                value = sol["value"] if "value" in names else None
+                out.append((focus, back(value)))
+        return _rows(out, shape, c)
     rows = store.query(_targeted_query(targeted, c))
     names = [v.value for v in rows.variables]
-    out = []
     for sol in rows:
         this = sol["this"] if "this" in names else None
         value = sol["value"] if "value" in names else None
@@ -732,7 +801,7 @@ def validate_full(data: Graph, compiled: CompiledShapes, ontology: Graph | None 
                 if store is None:
                     store = _ox_store(graphs)
                     literals = _literal_map(store, graphs)
-                results.extend(_sparql_full(store, shape, prop, c, literals) if foci else [])
+                results.extend(_sparql_full(store, shape, prop, c, literals, foci) if foci else [])
     return results
 
 
