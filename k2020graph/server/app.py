@@ -14,7 +14,7 @@ import logging
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -384,9 +384,32 @@ def run(
         timeout_graceful_shutdown=max(1, int(settings.timeout) + 1),  # then running queries are cancelled, workers killed
     )
     try:
-        uvicorn.Server(config).run(sockets=[listening])  # what uvicorn.run does, on the socket bound above
+        _graceful_server(config).run(sockets=[listening])  # what uvicorn.run does, on the socket bound above
     finally:
         listening.close()
+
+
+def _graceful_server(config: Any) -> Any:
+    """uvicorn's server, except that a stop asked for by SIGINT or SIGTERM that shut down gracefully exits 0.
+
+    uvicorn (0.29 and later) raises the captured signal again once it has shut down, so that the process
+    ends "by" the signal: 130 for SIGINT, death by SIGTERM. Here a requested stop that completed is the
+    server doing its job, and service managers and ``make serve`` read exit status 0.
+    """
+    import contextlib
+
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()  # served: the graceful shutdown has run
+
+    return GracefulServer(config)
 
 
 #: Why a server cannot listen, in both languages.

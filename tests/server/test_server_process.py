@@ -135,3 +135,21 @@ def test_stopping_the_server_stops_every_worker(mini_root: Path, start_server: C
         pid for pid in children if Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     ]
     assert alive == []
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_requested_stop_exits_0(mini_root: Path, start_server: Callable[..., Any], sig: str) -> None:
+    """uvicorn 0.29+ raises the captured signal again after its graceful shutdown (exit 130, death by SIGTERM);
+    a stop that a service manager or Ctrl-C asked for and that completed is success."""
+    import signal
+    import subprocess
+
+    proc = start_server(mini_root)
+    proc.proc.send_signal(getattr(signal, sig))
+    try:
+        code = proc.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.proc.kill()
+        raise
+    assert code == 0, proc.log.read_text()[-2000:]
+    assert "Application shutdown complete" in proc.log.read_text()
