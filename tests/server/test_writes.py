@@ -214,13 +214,17 @@ def test_accepted_write_takes_effect_everywhere_and_is_persisted(writer: TestCli
 
 
 def test_update_delete_and_gsp_named_graph(writer: TestClient, write_root: Path) -> None:
+    # its own triple to delete (the tests of a module may run in different xdist workers, in any order)
+    r = writer.post("/store?default", content=comment("to be deleted").encode(), headers=NT)
+    assert r.status_code == 200, r.text
+    assert has_triple(write_root, comment("to be deleted"))
     r = writer.post(
         "/update",
-        content=f"DELETE DATA {{ {comment('accepted').strip()} }}".encode(),
+        content=f"DELETE DATA {{ {comment('to be deleted').strip()} }}".encode(),
         headers={**AUTH, "Content-Type": "application/sparql-update"},
     )
     assert r.status_code == 200 and r.json()["removed"] == 1
-    assert not has_triple(write_root, comment("accepted"))
+    assert not has_triple(write_root, comment("to be deleted"))
     graph = BASE + "graph/mini"
     r = writer.get("/store", params={"graph": graph}, headers={**AUTH, "Accept": "text/turtle"})
     assert r.status_code == 200 and "k2020-1.1" in r.text
