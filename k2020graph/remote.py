@@ -36,9 +36,10 @@ _INTEGER_ALIASES = {XSD + t for t in ("int", "long", "short", "byte")}
 class RemoteError(K2020Error):
     """The store could not be reached, refused the request or answered something unexpected (exit 2)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, timed_out: bool = False) -> None:
         super().__init__(message)
         self.status = status  # the store's HTTP status, if it answered
+        self.timed_out = timed_out  # it did not answer within the timeout
 
 
 class CountMismatch(K2020Error):
@@ -134,7 +135,7 @@ def _failure(exc: BaseException, url: str) -> RemoteError:
         return error
     reason: Any = getattr(exc, "reason", exc)
     if isinstance(reason, TimeoutError | socket.timeout):
-        return RemoteError(f"{where}: the store did not answer in time / lageret svarte ikke i tide")
+        return RemoteError(f"{where}: the store did not answer in time / lageret svarte ikke i tide", timed_out=True)
     text = getattr(reason, "strerror", None) or str(reason)
     return RemoteError(f"{where}: cannot reach the store ({text}) / får ikke kontakt med lageret ({text})")
 
@@ -214,10 +215,17 @@ def publish(remote: Remote, ntriples: bytes, triples: int) -> Published:
     target = remote.graph_target()
     try:
         _request(remote, target, ntriples, "PUT", {"Content-Type": "application/n-triples"})
-    except RemoteError:
+    except RemoteError as exc:
+        if exc.status is not None or exc.timed_out:
+            raise  # the store's own answer, or no answer in time: that is the message
         # A store that refuses may close the connection before it has read the body (a broken pipe
-        # here): ask again without one, so that the message gives its real answer.
-        _request(remote, target, None, "HEAD")
+        # here): ask again without one, so that the message gives its real answer (a 404 only says
+        # that the graph does not exist yet, which is no reason).
+        try:
+            _request(remote, target, None, "HEAD")
+        except RemoteError as probe:
+            if probe.status != 404:
+                raise probe from None
         raise
     found = RemoteStore(remote).count()
     result = Published(remote.graph, remote.gsp_url(), triples, found)

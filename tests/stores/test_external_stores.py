@@ -195,3 +195,50 @@ def test_unusable_store_options(args: list[str], expected: str, capsys) -> None:
     assert main(["publish", "--root", str(ROOT), *args]) == 2
     err = capsys.readouterr().err
     assert expected in err and err.count("\n") == 1 and "secret" not in err
+
+
+class _SlowStore:
+    """A store that answers HEAD with 404 (the graph does not exist yet) and never answers a PUT in time."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.release = threading.Event()
+        release = self.release
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_HEAD(self) -> None:  # noqa: N802
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_PUT(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                release.wait(30)  # longer than the client waits
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_publish_that_times_out_says_so(capsys) -> None:  # type: ignore[no-untyped-def]
+    """The PUT's timeout is the message, not the 404 of the HEAD asked afterwards (which said "no such address
+    on the store" while a 200k-triple PUT to Oxigraph server was still being loaded)."""
+    store = _SlowStore()
+    try:
+        args = ["publish", "--root", str(ROOT), "--endpoint", store.url + "/query", "--gsp", store.url + "/store"]
+        assert main([*args, "--store-timeout", "1"]) == 2
+    finally:
+        store.close()
+    err = capsys.readouterr().err
+    assert "did not answer in time" in err and "404" not in err

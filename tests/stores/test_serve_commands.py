@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from k2020graph.cli import main
+from tests.server.conftest import ServerProcess
 
 from .servers import free_port, oxigraph_executable, oxigraph_server
 
@@ -32,25 +32,13 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield endpoint
 
 
-def _serve(*options: str) -> Iterator[str]:
-    port = free_port()
-    command = [str(SCRIPT), "serve", "--root", str(ROOT), "--port", str(port), *options]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+def _serve(log: Path, *options: str) -> Iterator[str]:
+    """``k2020graph serve`` on the repository (tests/server/conftest.py's ServerProcess), stopped after use."""
+    proc = ServerProcess(ROOT, log, *options)
     try:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"serve exited with {proc.returncode}: {proc.stderr.read().decode() if proc.stderr else ''}")
-            try:
-                urllib.request.urlopen(base + "/api/status", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base
+        yield proc.url
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        assert proc.stop() == 0, proc.log.read_text()[-2000:]
 
 
 def _get(url: str) -> dict:  # type: ignore[type-arg]
@@ -58,8 +46,8 @@ def _get(url: str) -> dict:  # type: ignore[type-arg]
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
-def test_serve_store_answers_from_the_store(kg, published: str) -> None:  # type: ignore[no-untyped-def]
-    for base in _serve("--store", published):
+def test_serve_store_answers_from_the_store(kg, published: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for base in _serve(tmp_path / "serve.log", "--store", published):
         assert _get(base + "/api/status")["triples"] == len(kg.store)
         rows = _get(base + "/api/queries/continued-into-k2025?division=PH")["results"]["bindings"]
         assert rows and all(r["division"]["value"] == "PH" for r in rows)
@@ -67,7 +55,7 @@ def test_serve_store_answers_from_the_store(kg, published: str) -> None:  # type
 
 def test_serve_store_dir_loads_once_then_serves(kg, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store = tmp_path / "store"
-    for base in _serve("--store-dir", str(store)):
+    for base in _serve(tmp_path / "serve.log", "--store-dir", str(store)):
         assert _get(base + "/api/status")["triples"] == len(kg.store)
         rows = _get(base + "/api/queries/continued-into-k2025?division=KP")["results"]["bindings"]
         assert rows and all(r["division"]["value"] == "KP" for r in rows)
