@@ -61,7 +61,8 @@ def _name(labels: Labeller, iri: str, lang: str) -> str | None:
 def _name_terms(labels: Labeller, iri: str, lang: str) -> list[TermView]:
     """A tiltak's name as a table cell: the page's language first, with its lang attribute where it differs."""
     best = labels.pick(labels.literals(iri, labels.k2 + "name"), lang)
-    return [labels.term(best, lang)] if best is not None else []
+    # a name, not a literal on show: no language tag after it, only the lang attribute where it differs
+    return [TermView("literal", best.value, lang_attr=labels.foreign(best.language, lang))] if best is not None else []
 
 
 def _notation(labels: Labeller, iri: str) -> str | None:
