@@ -27,9 +27,9 @@ from rdflib.term import Node
 from ..errors import QueryError
 from ..queries import Allowed, CannedQuery
 from ..store import OxigraphStore, Result, SelectResult
+from . import tables
 from .context import Context, Problem
 from .linkeddata import Site, choose_lang
-from . import tables
 from .sparql import check_query, read_body
 from .texts import text
 from .vendor import Vendor
