@@ -201,7 +201,8 @@ SAID_IN_YASGUI = """() => {
       const v = el.getAttribute(a); if (v) out.push({what: a, text: v.trim(), lang: langOf(el), cls: String(el.className)});
     }
     for (const n of el.childNodes) {
-      if (n.nodeType === 3 && n.textContent.trim()) out.push({what: 'text', text: n.textContent.trim(), lang: langOf(el), cls: String(el.className)});
+      const text = n.nodeType === 3 ? n.textContent.trim() : '';
+      if (text) out.push({what: 'text', text: text, lang: langOf(el), cls: String(el.className)});
     }
   }
   return out;
