@@ -241,3 +241,31 @@ def test_yasgui_s_controls_stay_english_on_the_english_page(server: Any, page: A
     assert not [s for s in said if s["text"] in ("Tabell", "Råsvar", "Legg til en ny fane", "Sidevalg")]
     page.click("#yasgui button.addTab")
     page.wait_for_selector("#yasgui [role=tab]:has-text('Query')")
+
+
+def test_yasgui_s_result_downloads_as_the_page_s_table(server: Any, page: Any) -> None:
+    """Issue 14: a YASGUI tab's SELECT result downloads as CSV with a BOM (and for Excel, and as XLSX) with
+    the canned query's headings; an ASK has no table and no links."""
+    import csv
+    import io
+
+    import httpx
+
+    open_and_run(page, server.url + "/query?name=continued-into-k2025")
+    links = page.locator("#tab-downloads a")
+    links.first.wait_for()
+    hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+    assert len(hrefs) == 3 and all(h.startswith("/query?") for h in hrefs), hrefs
+    got = httpx.get(server.url + hrefs[1], timeout=60)  # the one for Excel
+    assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:2] == [heading_of("nr", "nb"), heading_of("name", "nb")]
+    assert len(rows) == 1 + page.locator("#yasgui table.dataTable tbody tr").count()
+    page.goto(server.url + "/query")
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.evaluate("() => document.querySelector('#yasgui .CodeMirror').CodeMirror.setValue('ASK { ?s ?p ?o }')")
+    page.click("#yasgui .yasqe_queryButton")
+    page.wait_for_selector("#yasgui .yasr_response_chip:not(.empty)")
+    page.evaluate("() => new Promise(r => setTimeout(r, 0))")  # after the response's own handlers
+    assert page.locator("#tab-downloads a").count() == 0
+    assert page.locator("#tab-downloads").is_hidden()

@@ -24,9 +24,11 @@
   var endpoint = new URL("/query/run", window.location.href).href;  // absolute: YASGUI parses it with new URL()
   var lang = document.documentElement.lang === "en" ? "en" : "nb";
   var words = {
-    nb: { query: "Spørring", params: "Parametre", valid: "Gyldige verdier", run: "Kjør", editor: "SPARQL-spørringen",
+    nb: { download: "Last ned resultatet", csv: "CSV", csvExcel: "CSV for Excel (semikolon)", xlsx: "Excel (XLSX)",
+      query: "Spørring", params: "Parametre", valid: "Gyldige verdier", run: "Kjør", editor: "SPARQL-spørringen",
       pageSize: "Rader per side", row: "Rad", filter: "Filtrer resultatene", scroll: "Spørringen (rull med piltastene)" },
-    en: { query: "Query", params: "Parameters", valid: "Valid values", run: "Run", editor: "The SPARQL query",
+    en: { download: "Download the result", csv: "CSV", csvExcel: "CSV for Excel (semicolon)", xlsx: "Excel (XLSX)",
+      query: "Query", params: "Parameters", valid: "Valid values", run: "Run", editor: "The SPARQL query",
       pageSize: "Rows per page", row: "Row", filter: "Filter the results", scroll: "The query (scroll with the arrow keys)" }
   }[lang];
   // YASGUI's own controls in bokmål. YASGUI has no translation option: the tab name and the table's
@@ -295,8 +297,38 @@
       if (!pending) { pending = true; setTimeout(function () { pending = false; mend(); }, 0); }
     }).observe(mount, { childList: true, subtree: true });
 
-    yasgui.on("tabSelect", function () { setTimeout(drawParams, 0); });
-    yasgui.on("tabClose", function () { setTimeout(drawParams, 0); });
+    // A SELECT's result as files (CSV with a BOM, CSV for Excel, XLSX) from /query, which runs the tab's
+    // query again within the same limits and gives the columns their headings.
+    var downloadsBox = document.createElement("p");
+    downloadsBox.id = "tab-downloads";
+    downloadsBox.className = "downloads";
+    downloadsBox.hidden = true;
+    mount.parentNode.insertBefore(downloadsBox, mount.nextSibling);
+    function drawDownloads() {
+      downloadsBox.textContent = "";
+      downloadsBox.hidden = true;
+      var tab = yasgui.getTab();
+      var yasr = tab && tab.getYasr();
+      var results = yasr && yasr.results;
+      if (!results || (results.getError && results.getError()) || tab.getYasqe().getQueryType() !== "SELECT") { return; }
+      var params = new URLSearchParams();
+      argsFor(tabState[tab.getId()]).forEach(function (a) { params.append(a.name, a.value); });
+      params.append("query", tab.getQuery());
+      downloadsBox.appendChild(document.createTextNode(words.download + ": "));
+      [[words.csv, "download=csv"], [words.csvExcel, "download=csv&sep=semicolon"], [words.xlsx, "download=xlsx"]]
+        .forEach(function (file, i) {
+          if (i) { downloadsBox.appendChild(document.createTextNode(" · ")); }
+          var a = document.createElement("a");
+          a.href = "/query?" + params.toString() + "&" + file[1];
+          a.setAttribute("download", "");
+          a.textContent = file[0];
+          downloadsBox.appendChild(a);
+        });
+      downloadsBox.hidden = false;
+    }
+    yasgui.on("queryResponse", function () { setTimeout(drawDownloads, 0); });
+    yasgui.on("tabSelect", function () { setTimeout(function () { drawParams(); drawDownloads(); }, 0); });
+    yasgui.on("tabClose", function () { setTimeout(function () { drawParams(); drawDownloads(); }, 0); });
 
     // The picker: choosing does nothing; "Load" opens the chosen canned query as a tab.
     var select = document.getElementById("name");
