@@ -28,6 +28,10 @@ TABLE_TEXTS: dict[str, dict[str, str]] = {
         "nb": "Denne siden har ingen tabell «{value}» (?table=); tabellene her: {allowed}",
         "en": "This page has no table «{value}» (?table=); its tables: {allowed}",
     },
+    "q_code": {
+        "nb": "Spørringen i SPARQL (for deg som skriver SPARQL)",
+        "en": "The query in SPARQL (for those who write SPARQL)",
+    },
     "q_download_result": {"nb": "Last ned resultatet", "en": "Download the result"},
     "q_download_empty": {
         "nb": "Nedlastingen mangler spørringen: oppgi query= (SPARQL) eller name= (en ferdig spørring)",
