@@ -39,6 +39,10 @@ ANSWER_TEXTS: dict[str, dict[str, str]] = {
     "col_says": {"nb": "Kilden sier", "en": "The source says"},
     "col_fact": {"nb": "Faktum", "en": "Fact"},
     "technical": {"nb": "Teknisk: alle tripler", "en": "Technical: all triples"},
+    "raw_summary": {
+        "nb": "For utviklere: alle data om ressursen, med dataenes egne navn og merknader",
+        "en": "For developers: all data on this resource, with the data's own names and notes",
+    },
     "iri_of_page": {"nb": "IRI", "en": "IRI"},
     # answer tables
     "ans_owned": {"nb": "Tiltak med {name} som ansvarlig", "en": "Tiltak for which {name} is responsible"},

@@ -27,6 +27,7 @@ from rdflib.term import Node
 from ..errors import QueryError
 from ..queries import Allowed, CannedQuery
 from ..store import OxigraphStore, Result, SelectResult
+from . import tables
 from .context import Context, Problem
 from .linkeddata import Site, choose_lang
 from .sparql import check_query, read_body
@@ -146,8 +147,11 @@ def explain(problem: Problem, query: str, lang: str, prefixes: Mapping[str, str]
 def make_router(ctx: Context, site: Site) -> APIRouter:
     router = APIRouter(tags=["Linked data"])
 
-    async def handle(request: Request, fields: dict[str, str]) -> HTMLResponse:
+    async def handle(request: Request, fields: dict[str, str]) -> Response:
         lang = choose_lang(request)
+        asked = tables.wanted(request)  # ?download=csv|xlsx (&sep=semicolon): the result table as a file
+        if asked is not None:
+            return await download(request, fields, lang, *asked)
         name = fields.get("name", "")
         canned: CannedQuery | None = ctx.catalogue.get(name)
         query = fields.get("query", "").replace("\r\n", "\n")
@@ -200,35 +204,70 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
             outcome.error, outcome.status, outcome.headers = explain(exc, query, lang, ctx.prefixes), exc.status, exc.headers
             return outcome
         outcome.truncated, outcome.count = reply["truncated"], reply["count"]
-        if canned is not None and query == canned.text:
-            link = f"/api/queries/{canned.name}?" + urlencode(values)
-            outcome.downloads = [("CSV", link + "&format=csv"), ("SPARQL JSON", link + "&format=json")]
-        else:
-            link = "/sparql?" + urlencode({"query": query})
-            outcome.downloads = (
-                [("Turtle", link + "&format=turtle"), ("N-Triples", link + "&format=ntriples")]
-                if graph or reply["kind"] == "triples"
-                else [("CSV", link + "&format=csv"), ("SPARQL JSON", link + "&format=json")]
-            )
-        if reply["kind"] == "triples":
+        if graph or reply["kind"] == "triples":
+            outcome.downloads = download_links(query, canned, values, lang, "graph")
             outcome.turtle = reply["body"].decode("utf-8")
             return outcome
         data: dict[str, Any] = json.loads(reply["body"])
         if "boolean" in data:
+            outcome.downloads = download_links(query, canned, values, lang, "boolean")
             outcome.boolean = bool(data["boolean"])
             return outcome
+        outcome.downloads = download_links(query, canned, values, lang, "table")
         outcome.columns = list(data["head"]["vars"])
         outcome.headings = [canned.heading(v, lang) if canned is not None else v for v in outcome.columns]
         for binding in data["results"]["bindings"][:SHOWN_ROWS]:
             outcome.rows.append([_cell(site, binding.get(v), lang) for v in outcome.columns])
         return outcome
 
+    async def download(request: Request, fields: dict[str, str], lang: str, fmt: str, sep: str) -> Response:
+        """The result table of the query in ``fields`` as a file: CSV (UTF-8 with a BOM; ``;`` for Excel) or XLSX.
+
+        The query is run exactly as the page runs it (the same checks, parameter values, worker pool,
+        limits per client, timeout and row cap); only a SELECT has a table. The columns carry a
+        canned query's own headings in ``lang``; the cells are the values themselves (IRIs whole).
+        """
+        name = fields.get("name", "")
+        canned = ctx.catalogue.get(name) if name else None
+        if name and canned is None:
+            raise Problem.of(404, "err_unknown_query", name=f"«{name[:80]}»")
+        query = fields.get("query", "").replace("\r\n", "\n")
+        if not query.strip() and canned is not None:
+            query = canned.text
+        if not query.strip():
+            raise Problem.of(400, "q_download_empty")
+        values = {k[2:]: v for k, v in fields.items() if k.startswith("p.") and v.strip()}
+        try:
+            form = check_query(ctx, query)
+            if form is not None and form != "SELECT":  # refused before it runs: its answer is no table
+                raise Problem.of(400, _NOT_A_TABLE[form])
+            bindings = check_values(ctx, canned, values) if canned is not None else None
+            reply = await ctx.execute(query, results="json", graph="turtle", bindings=bindings, client=ctx.client_of(request))
+        except QueryError as exc:
+            raise Problem(400, str(exc)) from None
+        except Problem as exc:
+            if exc.key == "err_syntax":
+                raise Problem(exc.status, explain(exc, query, lang, ctx.prefixes), exc.headers) from None
+            raise
+        if reply["kind"] == "triples":  # the engine's own view of the form, where the text check did not know it
+            raise Problem.of(400, _NOT_A_TABLE["CONSTRUCT"])
+        if reply["kind"] == "boolean":
+            raise Problem.of(400, _NOT_A_TABLE["ASK"])
+        stem = canned.name if canned is not None else "query"
+        table = tables.from_sparql_json(stem, reply["body"])
+        if canned is not None:
+            table.columns = [canned.heading(v, lang) for v in table.columns]
+        response = tables.download(table, fmt, sep, stem)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["K2020-Truncated"] = str(reply["truncated"]).lower()  # the row cap cut it short
+        return response
+
     @router.get("/query", name="query_page", response_class=HTMLResponse, summary="The query page (HTML)")
-    async def query_get(request: Request) -> HTMLResponse:
+    async def query_get(request: Request) -> Response:
         return await handle(request, dict(request.query_params))
 
     @router.post("/query", response_class=HTMLResponse, include_in_schema=False)
-    async def query_post(request: Request) -> HTMLResponse:
+    async def query_post(request: Request) -> Response:
         body = await read_body(request, ctx.settings.max_body)
         fields = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
         return await handle(request, fields)
@@ -300,6 +339,40 @@ def make_router(ctx: Context, site: Site) -> APIRouter:
         return JSONResponse(ctx.cached("vocabulary", lambda: vocabulary(ctx)), headers={"Cache-Control": "no-cache"})
 
     return router
+
+
+#: What a download of a query that gives no table says (by the query's form).
+_NOT_A_TABLE = {"ASK": "q_download_ask", "CONSTRUCT": "q_download_graph", "DESCRIBE": "q_download_graph"}
+
+
+def download_links(
+    query: str, canned: CannedQuery | None, values: Mapping[str, str], lang: str, kind: str
+) -> list[tuple[str, str]]:
+    """The links under a result of ``kind`` ("table", "boolean" or "graph"): for a table its CSV, Excel CSV
+    and XLSX (run again through ``/query``, within the same limits) and SPARQL JSON; for a yes or no its
+    SPARQL JSON; for a graph its Turtle and N-Triples."""
+    if kind == "graph":
+        link = "/sparql?" + urlencode({"query": query})
+        return [("Turtle", link + "&format=turtle"), ("N-Triples", link + "&format=ntriples")]
+    fields = {"lang": lang}
+    if canned is not None:
+        fields["name"] = canned.name
+        fields.update({"p." + k: v for k, v in values.items()})
+    if canned is None or query != canned.text:  # a canned query's own text is found by its name
+        fields["query"] = query
+    here = "/query?" + urlencode(fields)
+    if canned is not None and query == canned.text:
+        json_link = f"/api/queries/{canned.name}?" + urlencode({**values, "format": "json"})
+    else:
+        json_link = "/sparql?" + urlencode({"query": query, "format": "json"})
+    if kind == "boolean":
+        return [("SPARQL JSON", json_link)]
+    return [
+        (text("table_csv", lang), here + "&download=csv"),
+        (text("table_csv_excel", lang), here + "&download=csv&sep=semicolon"),
+        (text("table_xlsx", lang), here + "&download=xlsx"),
+        ("SPARQL JSON", json_link),
+    ]
 
 
 _CLASSES = """SELECT DISTINCT ?term WHERE {

@@ -28,4 +28,23 @@ TABLE_TEXTS: dict[str, dict[str, str]] = {
         "nb": "Denne siden har ingen tabell «{value}» (?table=); tabellene her: {allowed}",
         "en": "This page has no table «{value}» (?table=); its tables: {allowed}",
     },
+    "q_code": {
+        "nb": "Spørringen i SPARQL (for deg som skriver SPARQL)",
+        "en": "The query in SPARQL (for those who write SPARQL)",
+    },
+    "q_download_result": {"nb": "Last ned resultatet", "en": "Download the result"},
+    "q_download_empty": {
+        "nb": "Nedlastingen mangler spørringen: oppgi query= (SPARQL) eller name= (en ferdig spørring)",
+        "en": "The download lacks its query: give query= (SPARQL) or name= (a canned query)",
+    },
+    "q_download_ask": {
+        "nb": "En ASK-spørring svarer bare ja eller nei, så det er ingen tabell å laste ned; bruk SELECT for å få en tabell",
+        "en": "An ASK query answers only yes or no, so there is no table to download; use SELECT for a table",
+    },
+    "q_download_graph": {
+        "nb": "En CONSTRUCT- eller DESCRIBE-spørring gir en graf, ikke en tabell; last den ned som Turtle eller "
+        "N-Triples (lenkene under resultatet), eller bruk SELECT for en tabell",
+        "en": "A CONSTRUCT or DESCRIBE query gives a graph, not a table; download it as Turtle or N-Triples "
+        "(the links under the result), or use SELECT for a table",
+    },
 }

@@ -112,3 +112,86 @@ def link_shape(link: str) -> tuple[str, ...]:
     """What a link is, for sampling: its first path segment and its query's parameter names."""
     path, _, query = link.partition("?")
     return (path.split("/")[1], *sorted({p.split("=")[0] for p in query.split("&") if p}))
+
+
+def canned_names() -> list[str]:
+    names = sorted(p.stem for p in (REPO / "queries").glob("*.rq"))
+    assert len(names) > 10
+    return names
+
+
+def test_no_internal_words_on_the_query_page(client: TestClient) -> None:
+    """The query page of every canned query, in both languages: titles, descriptions, parameter help and
+    everything else a user reads; the editor's text is the query as code, for those who write SPARQL
+    (marked ``data-raw`` and labelled so), and is left out."""
+    problems = []
+    for name in canned_names():
+        for lang in ("nb", "en"):
+            r = client.get("/query", params={"name": name, "lang": lang}, headers=HTML)
+            assert r.status_code == 200, name
+            page = Page(r.text)
+            problems += [f"{name}@{lang}: {w}" for w in internal_words(page.text)]
+            assert "SPARQL" in r.text.split('<div class="plain" data-raw>')[1].split("</label>")[0]  # the code, said so
+    assert problems == [], f"{len(problems)} internal words, e.g. " + "; ".join(problems[:15])
+
+
+def test_no_internal_words_in_the_editor_s_tabs(client: TestClient) -> None:
+    """What YASGUI shows above a canned query's tab: its title, description and parameters' help."""
+    for lang in ("nb", "en"):
+        queries = client.get("/query/canned.json", params={"lang": lang}).json()["queries"]
+        assert len(queries) == len(canned_names())
+        for q in queries:
+            said = " ".join([q["title"], q["description"], *(p["help"] for p in q["parameters"])])
+            assert internal_words(said) == [], f"{q['name']}@{lang}: {internal_words(said)}"
+
+
+class Raw(Page):
+    """A page's data-raw blocks: the tag each is, whether it is open, its summary's text, and its text."""
+
+    def __init__(self, html: str) -> None:
+        self.blocks: list[dict[str, str | bool]] = []
+        self._summary = False
+        self._raw_open = 0
+        super().__init__(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if "data-raw" in a and self._raw_depth is None:
+            self.blocks.append({"tag": tag, "open": "open" in a, "summary": "", "text": ""})
+        if tag == "summary" and self.blocks and self._raw_depth is not None:
+            self._summary = True
+        super().handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "summary":
+            self._summary = False
+        super().handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self._raw_depth is not None and self.blocks:
+            self.blocks[-1]["text"] = str(self.blocks[-1]["text"]) + data
+            if self._summary:
+                self.blocks[-1]["summary"] = str(self.blocks[-1]["summary"]) + data
+        super().handle_data(data)
+
+
+@pytest.mark.parametrize(
+    ("path", "summary"),
+    [
+        ("/id/tiltak/k2020-1.1", "For utviklere"),
+        ("/id/tiltak/k2020-1.1?lang=en", "For developers"),
+        ("/id/actor/nlu", "For utviklere"),
+        ("/id/source/seed-002", "For utviklere"),
+    ],
+)
+def test_the_raw_data_of_a_page_is_folded_away_for_developers(client: TestClient, path: str, summary: str) -> None:
+    """The data as the graph holds it (records named record:seed000-…, the project's notes, file names)
+    is in a folded section that says it is for developers; the page's facts stand above it."""
+    client.cookies.clear()  # the language of an earlier ?lang=en stays in a cookie
+    r = client.get(path, headers=HTML)
+    assert r.status_code == 200
+    page = Raw(r.text)
+    assert internal_words(" ".join(str(b["text"]) for b in page.blocks))  # the raw data does name internals …
+    assert [(b["tag"], b["open"]) for b in page.blocks] == [("details", False)]  # … folded away,
+    assert str(page.blocks[0]["summary"]).strip().startswith(summary)  # … and said to be for developers
+    assert internal_words(page.text) == []

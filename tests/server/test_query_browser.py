@@ -179,3 +179,93 @@ def test_axe_finds_nothing_serious_or_critical_on_the_query_page(server: Any, pa
     assert bad == [], bad
     assert violations(page) == []
     assert all(url.startswith(server.url) for url in page.requested), page.requested
+
+
+#: What YASGUI 4.6 writes in English on its controls (read from its build, @zazuko/yasgui/build/yasgui.esm.js).
+YASGUI_ENGLISH = re.compile(
+    r"^(Add tab|Add a new tab|Close tab|Table|Response|Filter query results|Page size:?|Simple view|Ellipse|All|"
+    r"Download results?|First|Previous|Next|Last|pagination|Run query|Share query|Open settings|Close settings|"
+    r"Clear endpoint|Request method|Accept Headers|Arguments|Header Arguments|Default Graphs|Named Graphs|Settings|"
+    r"Shows \w+ view|View documentation of .*|.*: Activate to (sort|invert sorting|remove sorting)|"
+    r"\d+ results? in [\d.]+ seconds?|Query)$",
+    re.I,
+)
+
+#: Every text, title, aria-label and placeholder inside YASGUI, with the language in force there.
+SAID_IN_YASGUI = """() => {
+  const out = [];
+  const langOf = el => (el.closest('[lang]') || document.documentElement).getAttribute('lang');
+  for (const el of document.querySelectorAll('#yasgui *')) {
+    if (el.closest('.CodeMirror-code, tbody, .CodeMirror-linenumbers')) continue;
+    for (const a of ['title', 'aria-label', 'placeholder']) {
+      const v = el.getAttribute(a); if (v) out.push({what: a, text: v.trim(), lang: langOf(el), cls: String(el.className)});
+    }
+    for (const n of el.childNodes) {
+      const text = n.nodeType === 3 ? n.textContent.trim() : '';
+      if (text) out.push({what: 'text', text: text, lang: langOf(el), cls: String(el.className)});
+    }
+  }
+  return out;
+}"""
+
+
+def test_yasgui_s_controls_speak_bokmal_on_the_bokmal_page(server: Any, page: Any) -> None:
+    """Issue 14: YASGUI's own controls in the page's language; where YASGUI keeps its English, lang="en" says so."""
+    open_and_run(page, server.url + "/query?name=continued-into-k2025")
+    said = page.evaluate(SAID_IN_YASGUI)
+    english = [s for s in said if YASGUI_ENGLISH.match(s["text"])]
+    unmarked = [s for s in english if s["lang"] != "en"]
+    assert unmarked == [], unmarked
+    assert english  # some stays English (the run button's title, the count of results): marked, not missing
+    by = {(s["cls"].split()[0] if s["cls"] else "", s["what"]): s["text"] for s in said}
+    assert by[("addTab", "aria-label")] == "Legg til en ny fane"
+    assert by[("tableFilter", "placeholder")] == "Filtrer resultatene"
+    assert by[("pageSizerLabel", "text")] == "Rader per side:"
+    assert page.locator("#yasgui .yasr_btn.select_table").inner_text().strip() == "Tabell"
+    assert page.locator("#yasgui .yasr_btn.select_table").get_attribute("aria-label") == "Vis resultatet som tabell"
+    assert page.locator("#yasgui .yasr_downloadIcon").get_attribute("aria-label") == "Last ned resultatet (CSV)"
+    sort = page.locator("#yasgui thead .dt-column-order[aria-label]").first.get_attribute("aria-label") or ""
+    assert sort.endswith(": aktiver for å sortere"), sort
+    assert page.locator("#yasgui .dt-paging nav").get_attribute("aria-label") == "Sidevalg"
+    assert all(s["lang"] == "nb" for s in said if s["text"] in ("Tabell", "Filtrer resultatene", "Legg til en ny fane"))
+    page.click("#yasgui button.addTab")  # a new tab gets a bokmål name
+    page.wait_for_selector("#yasgui [role=tab]:has-text('Spørring')")
+    assert page.errors == []
+
+
+def test_yasgui_s_controls_stay_english_on_the_english_page(server: Any, page: Any) -> None:
+    open_and_run(page, server.url + "/query?name=continued-into-k2025&lang=en")
+    said = page.evaluate(SAID_IN_YASGUI)
+    assert all(s["lang"] == "en" for s in said), [s for s in said if s["lang"] != "en"]
+    assert page.locator("#yasgui .yasr_btn.select_table").inner_text().strip() == "Table"
+    assert not [s for s in said if s["text"] in ("Tabell", "Råsvar", "Legg til en ny fane", "Sidevalg")]
+    page.click("#yasgui button.addTab")
+    page.wait_for_selector("#yasgui [role=tab]:has-text('Query')")
+
+
+def test_yasgui_s_result_downloads_as_the_page_s_table(server: Any, page: Any) -> None:
+    """Issue 14: a YASGUI tab's SELECT result downloads as CSV with a BOM (and for Excel, and as XLSX) with
+    the canned query's headings; an ASK has no table and no links."""
+    import csv
+    import io
+
+    import httpx
+
+    open_and_run(page, server.url + "/query?name=continued-into-k2025")
+    links = page.locator("#tab-downloads a")
+    links.first.wait_for()
+    hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+    assert len(hrefs) == 3 and all(h.startswith("/query?") for h in hrefs), hrefs
+    got = httpx.get(server.url + hrefs[1], timeout=60)  # the one for Excel
+    assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:2] == [heading_of("nr", "nb"), heading_of("name", "nb")]
+    assert len(rows) == 1 + page.locator("#yasgui table.dataTable tbody tr").count()
+    page.goto(server.url + "/query")
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.evaluate("() => document.querySelector('#yasgui .CodeMirror').CodeMirror.setValue('ASK { ?s ?p ?o }')")
+    page.click("#yasgui .yasqe_queryButton")
+    page.wait_for_selector("#yasgui .yasr_response_chip:not(.empty)")
+    page.evaluate("() => new Promise(r => setTimeout(r, 0))")  # after the response's own handlers
+    assert page.locator("#tab-downloads a").count() == 0
+    assert page.locator("#tab-downloads").is_hidden()

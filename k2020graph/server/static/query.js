@@ -24,11 +24,23 @@
   var endpoint = new URL("/query/run", window.location.href).href;  // absolute: YASGUI parses it with new URL()
   var lang = document.documentElement.lang === "en" ? "en" : "nb";
   var words = {
-    nb: { query: "Spørring", params: "Parametre", valid: "Gyldige verdier", run: "Kjør", editor: "SPARQL-spørringen",
+    nb: { download: "Last ned resultatet", csv: "CSV", csvExcel: "CSV for Excel (semikolon)", xlsx: "Excel (XLSX)",
+      query: "Spørring", params: "Parametre", valid: "Gyldige verdier", run: "Kjør", editor: "SPARQL-spørringen",
       pageSize: "Rader per side", row: "Rad", filter: "Filtrer resultatene", scroll: "Spørringen (rull med piltastene)" },
-    en: { query: "Query", params: "Parameters", valid: "Valid values", run: "Run", editor: "The SPARQL query",
+    en: { download: "Download the result", csv: "CSV", csvExcel: "CSV for Excel (semicolon)", xlsx: "Excel (XLSX)",
+      query: "Query", params: "Parameters", valid: "Valid values", run: "Run", editor: "The SPARQL query",
       pageSize: "Rows per page", row: "Row", filter: "Filter the results", scroll: "The query (scroll with the arrow keys)" }
   }[lang];
+  // YASGUI's own controls in bokmål. YASGUI has no translation option: the tab name and the table's
+  // DataTables words are configured; the result views' names and the download title by
+  // registering YASR's plugins under their names with a label of ours; what YASGUI writes once when it
+  // draws (titles, placeholders, labels) is relabelled by mend() below; what it rewrites by itself (the run
+  // button's title, the count of results, the documentation link) stays English and says so with lang="en".
+  var own = lang === "nb" ? {
+    table: "Tabell", response: "Råsvar", show: "Vis resultatet som ", download: "Last ned resultatet (CSV)",
+    addTab: "Ny fane", addTabLong: "Legg til en ny fane", closeTab: "Lukk fanen", pageSize: "Rader per side: ",
+    all: "Alle", simple: "Enkel visning", ellipse: "Kort ned lange verdier", pagination: "Sidevalg", yes: "Ja", no: "Nei"
+  } : null;
 
   function getJson(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
@@ -103,7 +115,7 @@
       return tag && /^[a-zA-Z-]+$/.test(tag) ? '<span lang="' + tag + '">' + value + "</span>" : value;
     };
 
-    if (lang === "nb" && Table.defaults.tableConfig) {  // the table's own words in bokmål
+    if (own && Table.defaults.tableConfig) {  // the table's own words in bokmål (DataTables' language option)
       Table.defaults.tableConfig.language = {
         info: "Viser _START_ til _END_ av _TOTAL_ rader",
         infoEmpty: "Ingen rader",
@@ -111,14 +123,37 @@
         emptyTable: "Spørringen ga ingen rader",
         zeroRecords: "Ingen rader passer",
         paginate: { first: "&lt;&lt;", last: "&gt;&gt;", next: "&gt;", previous: "&lt;" },
-        aria: { sortAscending: ": sorter stigende", sortDescending: ": sorter synkende" }
+        aria: {
+          orderable: ": aktiver for å sortere", orderableReverse: ": aktiver for å snu sorteringen",
+          orderableRemove: ": aktiver for å fjerne sorteringen",
+          paginate: { first: "Første side", last: "Siste side", next: "Neste side", previous: "Forrige side" }
+        }
       };
+    }
+    if (own) {  // the result views' names (the buttons above the result) and the download's title
+      var Yasr = Yasgui.Yasr;
+      [["table", own.table], ["response", own.response]].forEach(function (named) {
+        var Base = Yasr.plugins[named[0]];
+        if (!Base) { return; }
+        var Named = class extends Base {
+          constructor(yasr) { super(yasr); this.label = named[1]; }
+        };
+        if (typeof Base.prototype.download === "function") {
+          Named.prototype.download = function () {
+            var file = Base.prototype.download.apply(this, arguments);
+            if (file) { file.title = own.download; }
+            return file;
+          };
+        }
+        Yasr.registerPlugin(named[0], Named);
+      });
     }
     form.classList.add("with-yasgui");
     mount.hidden = false;
     var yasgui = new Yasgui(mount, {
       requestConfig: { endpoint: endpoint, method: "POST", args: [{ name: "lang", value: lang }] },
       copyEndpointOnNewTab: false,
+      tabName: words.query,  // a new tab's name
       persistenceId: null,
       populateFromUrl: false,
       autoAddOnInit: false,
@@ -231,14 +266,69 @@
         var list = el.closest("[role=tablist]");
         list.parentNode.insertBefore(el, list.nextSibling);
       });
+      if (own) { speakBokmal(); }
+    }
+    function each(selector, fn) { Array.prototype.forEach.call(mount.querySelectorAll(selector), fn); }
+    function set(el, name, value) { if (el.getAttribute(name) !== value) { el.setAttribute(name, value); } }
+    // What YASGUI writes once, when it draws a control, said in bokmål; what it rewrites by itself marked English.
+    function speakBokmal() {
+      each("button.addTab", function (el) { set(el, "title", own.addTab); set(el, "aria-label", own.addTabLong); });
+      each(".closeTab", function (el) { set(el, "title", own.closeTab); });
+      each(".yasr_btn[class*='select_']", function (el) { set(el, "aria-label", own.show + (el.title || "").toLowerCase()); });
+      each(".yasr_downloadIcon", function (el) { set(el, "aria-label", own.download); });
+      each("input.tableFilter", function (el) { set(el, "placeholder", words.filter); set(el, "aria-label", words.filter); });
+      each(".pageSizerLabel", function (el) { if (el.textContent !== own.pageSize) { el.textContent = own.pageSize; } });
+      each("select.tableSizer option[value='-1']", function (el) { if (el.textContent !== own.all) { el.textContent = own.all; } });
+      each(".tableControls .switch .label", function (el) {
+        var said = { "Simple view": own.simple, "Ellipse": own.ellipse }[el.textContent];
+        if (said) { el.textContent = said; }
+      });
+      each("nav[aria-label='pagination']", function (el) { set(el, "aria-label", own.pagination); });
+      each(".booleanResult span", function (el) {
+        var said = { True: own.yes, False: own.no }[el.textContent];
+        if (said) { el.textContent = said; }
+      });
+      each(".yasqe_queryButton, .yasr_response_chip, .yasr_external_ref_btn, .tabContextButton, .tabMenu, .yasqe_share, .controlbar", function (el) {
+        set(el, "lang", "en");
+      });
     }
     var pending = false;
     new MutationObserver(function () {
       if (!pending) { pending = true; setTimeout(function () { pending = false; mend(); }, 0); }
     }).observe(mount, { childList: true, subtree: true });
 
-    yasgui.on("tabSelect", function () { setTimeout(drawParams, 0); });
-    yasgui.on("tabClose", function () { setTimeout(drawParams, 0); });
+    // A SELECT's result as files (CSV with a BOM, CSV for Excel, XLSX) from /query, which runs the tab's
+    // query again within the same limits and gives the columns their headings.
+    var downloadsBox = document.createElement("p");
+    downloadsBox.id = "tab-downloads";
+    downloadsBox.className = "downloads";
+    downloadsBox.hidden = true;
+    mount.parentNode.insertBefore(downloadsBox, mount.nextSibling);
+    function drawDownloads() {
+      downloadsBox.textContent = "";
+      downloadsBox.hidden = true;
+      var tab = yasgui.getTab();
+      var yasr = tab && tab.getYasr();
+      var results = yasr && yasr.results;
+      if (!results || (results.getError && results.getError()) || tab.getYasqe().getQueryType() !== "SELECT") { return; }
+      var params = new URLSearchParams();
+      argsFor(tabState[tab.getId()]).forEach(function (a) { params.append(a.name, a.value); });
+      params.append("query", tab.getQuery());
+      downloadsBox.appendChild(document.createTextNode(words.download + ": "));
+      [[words.csv, "download=csv"], [words.csvExcel, "download=csv&sep=semicolon"], [words.xlsx, "download=xlsx"]]
+        .forEach(function (file, i) {
+          if (i) { downloadsBox.appendChild(document.createTextNode(" · ")); }
+          var a = document.createElement("a");
+          a.href = "/query?" + params.toString() + "&" + file[1];
+          a.setAttribute("download", "");
+          a.textContent = file[0];
+          downloadsBox.appendChild(a);
+        });
+      downloadsBox.hidden = false;
+    }
+    yasgui.on("queryResponse", function () { setTimeout(drawDownloads, 0); });
+    yasgui.on("tabSelect", function () { setTimeout(function () { drawParams(); drawDownloads(); }, 0); });
+    yasgui.on("tabClose", function () { setTimeout(function () { drawParams(); drawDownloads(); }, 0); });
 
     // The picker: choosing does nothing; "Load" opens the chosen canned query as a tab.
     var select = document.getElementById("name");
