@@ -9,6 +9,7 @@ are interchangeable. Queries never change a store.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,8 +153,15 @@ class RdflibStore:
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
         # rdflib's initBindings only pre-bind variables of the outer query (a subquery's copy stays free),
-        # so bind with a VALUES block, which joins like SEP-0007 substitution does in pyoxigraph.
-        result = self.graph.query(_values_block(sparql, bindings) if bindings else sparql)
+        # and a BIND to a pre-bound variable overrides it; so the VALUES block binds, joining like SEP-0007
+        # substitution does in pyoxigraph. The initBindings as well only prune early what that join would
+        # drop at the end: without them rdflib's engine evaluates the whole graph's rows first (10 minutes
+        # for observation-provenance, whose OPTIONAL subquery runs again for every row).
+        if bindings:
+            early = {k: v for k, v in bindings.items() if not re.search(rf"\bAS\s+[?$]{re.escape(k)}\b", sparql, re.I)}
+            result = self.graph.query(_values_block(sparql, bindings), initBindings=early)  # type: ignore[arg-type]
+        else:
+            result = self.graph.query(sparql)
         if result.type == "SELECT":
             variables = [str(v) for v in result.vars or []]
             return SelectResult(variables, [tuple(row) for row in result])  # type: ignore[arg-type]

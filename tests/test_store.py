@@ -116,3 +116,27 @@ def test_version_changes_when_a_value_is_edited_in_place(kg) -> None:  # type: i
     graph.remove((s, p, o))
     graph.add((s, p, Literal(str(o) + "x", lang=o.language, datatype=o.datatype)))
     assert RdflibStore(graph).version != before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # the bound variable's copy in a subquery is free in rdflib's initBindings: only the join keeps it bound
+        "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s } }",
+        # a BIND to the bound variable: rdflib's initBindings let it override the binding
+        "SELECT ?s WHERE { BIND(<urn:x:b> AS ?s) }",
+    ],
+)
+def test_the_rdflib_store_binds_as_pyoxigraph_substitutes(query: str) -> None:
+    """The reference engine binds parameters with the same meaning as the hot path (SEP-0007 in pyoxigraph)."""
+    import pyoxigraph as ox
+    from rdflib import URIRef
+
+    from k2020graph.terms import to_oxigraph
+
+    g = Graph().parse(data="<urn:x:a> <urn:x:p> 1 , 2 . <urn:x:b> <urn:x:p> 3 .", format="turtle")
+    ox_store = OxigraphStore([ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph()) for s, p, o in g])  # type: ignore[arg-type]
+    bindings = {"s": URIRef("urn:x:a")}
+    ours, theirs = RdflibStore(g).query(query, bindings), ox_store.query(query, bindings)
+    assert isinstance(ours, SelectResult) and isinstance(theirs, SelectResult)
+    assert [tuple(str(v) for v in r) for r in ours.rows] == [tuple(str(v) for v in r) for r in theirs.rows]
