@@ -509,6 +509,30 @@ def test_figures_quote_their_source_and_state_its_number(seeds, data) -> None:  
     _report(problems, "figures differ from seed 002")
 
 
+def test_the_size_of_the_implementation_plan_is_a_figure_about_k2020(seeds, data) -> None:  # type: ignore[no-untyped-def]
+    """Seed 002, chapter 1: "Helsedirektoratet utarbeidet i <year> en gjennomføringsplan for Kompetanseløft 2020, som
+    omfatter <n> tiltak": one figure about plan:k2020 counting tiltak, with that number, year and line."""
+    lines = read_lines(seeds, SEED_002)
+    sentence = re.compile(r"utarbeidet i (\d{4}) en gjennomføringsplan for Kompetanseløft 2020, som omfatter (\d+) tiltak")
+    found = [(no, m) for no, line in enumerate(lines, 1) if (m := sentence.search(line))]
+    assert len(found) == 1, found
+    (line_no, match) = found[0]
+    year, count = match.group(1), int(match.group(2))
+    figures = [
+        f
+        for f in data.subjects(K2.about, PLAN["k2020"])
+        if (f, RDF.type, K2.Figure) in data and data.value(f, K2.quantity) == CONCEPT["quantity-tiltak"]
+    ]
+    assert len(figures) == 1, figures
+    (figure,) = figures
+    assert data.value(figure, K2.value).toPython() == count == 52
+    assert str(data.value(figure, K2.year)) == year
+    assert data.value(figure, K2.unit) == CONCEPT["unit-tiltak"]
+    assert str(figure).endswith(f"-L{line_no}")
+    assert any(doc == "seed-002" and start <= line_no <= end for doc, start, end in _locations(data, figure))
+    assert match.group(0) in str(data.value(figure, K2.quote))
+
+
 # ==================================================================================================
 # Warnings on the real data
 # ==================================================================================================
