@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -20,6 +21,7 @@ from k2020graph.project import Project
 from k2020graph.queries import load_catalogue
 from k2020graph.server import Settings, create_app
 from k2020graph.store import AskResult, SelectResult
+from tests.seed_readers import read_strategy_assessments
 
 REPO = Path(__file__).resolve().parents[2]
 QUERY_NAMES = sorted(p.stem for p in (REPO / "queries").glob("*.rq"))
@@ -118,3 +120,18 @@ def test_the_query_page_shows_the_county_breakdown(repo_client: TestClient, repo
         r'<td><span class="lit"(?: lang="nb")?>([^<]*)</span> <span class="tag"[^>]*>nb</span></td><td><span class="lit">\d{4}<'
     )
     assert re.findall(county_cell, body) == counties
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("nb", "Samlet vurdering"), ("en", "Overall assessment")])
+def test_a_strategy_page_shows_its_overall_assessment(repo_client: TestClient, seeds: Path, lang: str, heading: str) -> None:
+    """Each K2020 strategy page shows the «Samlet vurdering» of the 2016 status report, as the source words it,
+    in a section of its own (not as a bare record link under "links here")."""
+    parts = read_strategy_assessments(seeds)
+    assert [p.strategy for p in parts] == ["1", "2", "3", "4", "5", "6"]
+    for part in parts:
+        r = repo_client.get(f"/id/strategy/k2020-{part.strategy}", params={"lang": lang}, headers={"Accept": "text/html"})
+        assert r.status_code == 200
+        page = html.unescape(r.text)
+        assert f">{heading}<" in page
+        assert part.text in " ".join(page.split())
+        assert "seed002-strategy" not in page.split("data-raw", 1)[0]
