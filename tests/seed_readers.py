@@ -10,6 +10,7 @@ Line numbers are 1-based, as ``grep -n`` gives them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -469,20 +470,26 @@ class TiltakSection:
 
     def running_text(self) -> str:
         """The section's words in order, one space apart: no page numbers, no footnote blocks."""
-        words: list[str] = []
-        in_footnote = False
-        for n in range(self.first, self.last + 1):
-            line = self.lines[n]
-            if line.strip() == "":
-                # a footnote block opens with a long line of spaces and runs to the page number
-                in_footnote = in_footnote or len(line) > 20
-                continue
-            if line.strip().isdigit() and len(line.strip()) <= 3:
-                in_footnote = False
-                continue
-            if not in_footnote:
-                words.extend(line.split())
-        return " ".join(words)
+        return running_text(self.lines, self.first, self.last)
+
+
+def running_text(lines: Mapping[int, str], first: int, last: int) -> str:
+    """The words of lines first..last (line number -> line) in order, one space apart: no page numbers,
+    no footnote blocks."""
+    words: list[str] = []
+    in_footnote = False
+    for n in range(first, last + 1):
+        line = lines[n]
+        if line.strip() == "":
+            # a footnote block opens with a long line of spaces and runs to the page number
+            in_footnote = in_footnote or len(line) > 20
+            continue
+        if line.strip().isdigit() and len(line.strip()) <= 3:
+            in_footnote = False
+            continue
+        if not in_footnote:
+            words.extend(line.split())
+    return " ".join(words)
 
 
 def read_tiltak_sections(seeds: Path) -> list[TiltakSection]:
@@ -518,6 +525,44 @@ def read_tiltak_sections(seeds: Path) -> list[TiltakSection]:
                 section.sub_headings.append(k)
         sections.append(section)
     return sections
+
+
+@dataclass
+class StrategyAssessment:
+    """A strategy's «Samlet vurdering» in seed 002's chapter 2: from that heading to its last line of text,
+    which comes before the strategy's first tiltak heading or a table caption, whichever is first."""
+
+    strategy: str  # the number of «Strategi N:»
+    heading: int  # the line «Samlet vurdering»
+    last: int
+    text: str
+
+
+def read_strategy_assessments(seeds: Path) -> list[StrategyAssessment]:
+    lines = read_lines(seeds, SEED_002)
+    body = [i for i, s in enumerate(lines, 1) if "...." not in s]
+    start = next(i for i in body if lines[i - 1].strip().startswith("2. RAPPORTERING AV TILTAK"))
+    stop = next(i for i in body if lines[i - 1].strip().startswith("3. STATISTIKK") and i > start)
+    found: list[StrategyAssessment] = []
+    strategy: str | None = None
+    for n in range(start, stop):
+        text = lines[n - 1]
+        opening = re.match(r"^\s*Strategi (\d):", text)
+        if opening:
+            strategy = opening.group(1)
+            continue
+        if text.strip() != "Samlet vurdering" or strategy is None:
+            continue
+        end = n + 1
+        while not SECTION_HEADING.match(lines[end - 1]) and not re.match(r"^\s*Tabell \d+ ", lines[end - 1]):
+            end += 1
+        last = end - 1
+        while not lines[last - 1].strip():
+            last -= 1
+        numbered = {k: lines[k - 1] for k in range(n + 1, last + 1)}
+        found.append(StrategyAssessment(strategy, n, last, running_text(numbered, n + 1, last)))
+        strategy = None
+    return found
 
 
 # ==================================================================================================

@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, Namespace
-from test_cube_coverage import LABEL_FOOTNOTE_MARKS, LAYOUTS, ROW_STATISTICS, column_of, read_cells, source_lines
+from seed_readers import read_tiltak_sections
+from test_cube_coverage import LABEL_FOOTNOTE_MARKS, LAYOUTS, ROW_STATISTICS, captions, column_of, read_cells, source_lines
 
 from k2020graph.errors import QueryError
 from k2020graph.namespaces import CONCEPT, CUBE, SRC
@@ -112,3 +113,55 @@ def test_statistics_table_of_tabell_23_names_the_column_group(kg, catalogue, lin
     assert isinstance(result, SelectResult)
     columns = [str(d["column"]) for d in result.dicts()]
     assert columns == ["Voksne", "Voksne", "Barn og unge", "Barn og unge", "Totalt", "Totalt"] * 4
+
+
+# ---- county breakdown for a tiltak ---------------------------------------------------------------------
+
+
+def county_tables(lines: list[str]) -> dict[int, tuple[int, str]]:
+    """The tables whose rows are counties: table number -> (caption line, the year printed above the
+    header), where the header (the lines between the caption and the first row) opens with "Fylke"."""
+    found: dict[int, tuple[int, str]] = {}
+    for n, at in captions(lines).items():
+        header = [lines[i].strip() for i in range(at, LAYOUTS[n].first - 1)]
+        if any(h.split()[:1] == ["Fylke"] for h in header if h):
+            years = [h for h in header if h.isdigit() and len(h) == 4]
+            assert len(years) == 1, f"Tabell {n}: the header prints the years {years}"
+            found[n] = (at, years[0])
+    return found
+
+
+def test_county_breakdown_of_tiltak_1_5_gives_tabell_1_as_printed(kg, catalogue, seeds, lines) -> None:  # type: ignore[no-untyped-def]
+    tables = county_tables(lines)
+    assert sorted(tables) == [1]  # the one county table of the report: "Fylke", "Kommuner med psykolog", "Antall kommuner"
+    at, year = tables[1]
+    (section,) = [s for s in read_tiltak_sections(seeds) if s.first < at <= s.last]
+    assert section.number == "1.5"
+    result = catalogue["county-breakdown-of-tiltak"].run(kg.store, {"nr": section.number})
+    assert isinstance(result, SelectResult)
+    rows = result.dicts()
+    cells = [c for c in read_cells(lines, 1) if c.value is not None]
+    assert len(cells) == 38  # 18 county rows and "Total", two columns each
+    got = [(str(d["county"]), int(str(d["line"])), Decimal(str(d["value"])), str(d["year"])) for d in rows]
+    assert got == [(c.label, c.line, c.value, year) for c in cells]
+    # the columns: one statistic per printed column, the same in every row
+    statistic_of = {c.column: set() for c in cells}
+    for c, d in zip(cells, rows, strict=True):
+        statistic_of[c.column].add(str(d["statistic"]))
+    assert all(len(s) == 1 for s in statistic_of.values()) and len(set.union(*statistic_of.values())) == 2
+    caption = " ".join(lines[at - 1].split())
+    assert {str(d["table"]) for d in rows} == {caption}
+    assert {str(d["nr"]) for d in rows} == {"1.5"}
+    assert all(isinstance(d["observation"], URIRef) and isinstance(d["dataset"], URIRef) for d in rows)
+    assert {d["document"] for d in rows} == {SRC["seed-002"]}
+
+
+def test_county_breakdown_refuses_a_tiltak_without_county_statistics(kg, catalogue, seeds, lines) -> None:  # type: ignore[no-untyped-def]
+    """3.17's tables (Tabell 2-10) are by education and profession; the only tiltak with a county table is the one
+    whose section holds it, and the refusal lists it."""
+    ((at, _year),) = county_tables(lines).values()
+    with_counties = [s.number for s in read_tiltak_sections(seeds) if s.first < at <= s.last]
+    assert with_counties == ["1.5"]
+    with pytest.raises(QueryError) as info:
+        catalogue["county-breakdown-of-tiltak"].run(kg.store, {"nr": "3.17"})
+    assert "'3.17' is not one of the valid values: 1.5 /" in str(info.value)

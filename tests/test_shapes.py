@@ -90,6 +90,7 @@ ONLY_TOGETHER: dict[tuple[str, str], str] = {
             "k2sh:GrantSchemeShape-targetGroup",
             "k2sh:MeasureShape-label",
             "k2sh:OrganizationalUnitShape-name",
+            "k2sh:StrategyRecordShape-overallAssessmentText",
             "k2sh:TiltakRecordShape-goal",
             "k2sh:TiltakRecordShape-purpose",
             "k2sh:TiltakRecordShape-descriptionText",

@@ -33,6 +33,7 @@ from seed_readers import (
     read_final_table,
     read_lines,
     read_overview_2017,
+    read_strategy_assessments,
     read_tiltak_sections,
     reads_as_line_starts,
     reads_as_url,
@@ -507,6 +508,54 @@ def test_figures_quote_their_source_and_state_its_number(seeds, data) -> None:  
         if not any(w in " ".join(lines[line_no - 1].split()) for w, _ in readings):
             problems.append(f"{name}: {readings[0][0]!r} does not stand on line {line_no}")
     _report(problems, "figures differ from seed 002")
+
+
+def test_each_strategy_s_overall_assessment_is_a_record_with_the_source_s_words(seeds, data) -> None:  # type: ignore[no-untyped-def]
+    """Seed 002: every «Samlet vurdering» after a «Strategi N:» heading is one k2:StrategyRecord of strategy N,
+    its text word for word (page numbers and footnotes left out), its source the heading to the last line."""
+    parts = read_strategy_assessments(seeds)
+    lines = read_lines(seeds, SEED_002)
+    assert len(parts) == sum(1 for line in lines if line.strip() == "Samlet vurdering") == 6
+    strategy = Namespace(BASE + "id/strategy/")
+    records = set(data.subjects(RDF.type, K2.StrategyRecord))
+    assert len(records) == len(parts)
+    problems = []
+    for part in parts:
+        of = [r for r in records if data.value(r, K2.recordOfStrategy) == strategy[f"k2020-{part.strategy}"]]
+        if len(of) != 1:
+            problems.append(f"strategy {part.strategy}: {len(of)} records")
+            continue
+        (record,) = of
+        texts = [str(t) for t in data.objects(record, K2.overallAssessmentText)]
+        if texts != [part.text]:
+            problems.append(f"strategy {part.strategy}: the text differs from lines {part.heading}-{part.last}")
+        if _locations(data, record) != {("seed-002", part.heading, part.last)}:
+            problems.append(f"strategy {part.strategy}: sources {_locations(data, record)}, not {part.heading}-{part.last}")
+    _report(problems, "strategy records differ from seed 002")
+
+
+def test_the_size_of_the_implementation_plan_is_a_figure_about_k2020(seeds, data) -> None:  # type: ignore[no-untyped-def]
+    """Seed 002, chapter 1: "Helsedirektoratet utarbeidet i <year> en gjennomføringsplan for Kompetanseløft 2020, som
+    omfatter <n> tiltak": one figure about plan:k2020 counting tiltak, with that number, year and line."""
+    lines = read_lines(seeds, SEED_002)
+    sentence = re.compile(r"utarbeidet i (\d{4}) en gjennomføringsplan for Kompetanseløft 2020, som omfatter (\d+) tiltak")
+    found = [(no, m) for no, line in enumerate(lines, 1) if (m := sentence.search(line))]
+    assert len(found) == 1, found
+    (line_no, match) = found[0]
+    year, count = match.group(1), int(match.group(2))
+    figures = [
+        f
+        for f in data.subjects(K2.about, PLAN["k2020"])
+        if (f, RDF.type, K2.Figure) in data and data.value(f, K2.quantity) == CONCEPT["quantity-tiltak"]
+    ]
+    assert len(figures) == 1, figures
+    (figure,) = figures
+    assert data.value(figure, K2.value).toPython() == count == 52
+    assert str(data.value(figure, K2.year)) == year
+    assert data.value(figure, K2.unit) == CONCEPT["unit-tiltak"]
+    assert str(figure).endswith(f"-L{line_no}")
+    assert any(doc == "seed-002" and start <= line_no <= end for doc, start, end in _locations(data, figure))
+    assert match.group(0) in str(data.value(figure, K2.quote))
 
 
 # ==================================================================================================

@@ -163,6 +163,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "sec_used_by": {"nb": "Brukes av tiltak", "en": "Used by tiltak"},
     "sec_tiltak": {"nb": "Tiltak", "en": "Tiltak"},
     "sec_strategies": {"nb": "Strategier", "en": "Strategies"},
+    "sec_overall_assessment": {"nb": "Samlet vurdering", "en": "Overall assessment"},
     # result columns
     "col_tiltak": {"nb": "Tiltak", "en": "Tiltak"},
     "col_position": {"nb": "Plass", "en": "Position"},
@@ -179,6 +180,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_value": {"nb": "Verdi", "en": "Value"},
     "col_unit": {"nb": "Enhet", "en": "Unit"},
     "col_quote": {"nb": "Sitat", "en": "Quote"},
+    "col_assessment": {"nb": "Vurdering", "en": "Assessment"},
     "col_strategy": {"nb": "Strategi", "en": "Strategy"},
     "col_name": {"nb": "Navn", "en": "Name"},
     # errors (also used by the endpoint and the API, where they are given in both languages)

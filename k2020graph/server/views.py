@@ -448,6 +448,13 @@ HIGHLIGHTS: tuple[Highlight, ...] = (
         ("k2:viaScheme",),
     ),
     Highlight(
+        "sec_overall_assessment",
+        ("k2:Strategy",),
+        ("assessment", "source"),
+        "?record k2:recordOfStrategy ?this ; k2:overallAssessmentText ?assessment . OPTIONAL { ?record dct:source ?source }",
+        ("k2:recordOfStrategy",),
+    ),
+    Highlight(
         "sec_tiltak",
         ("k2:Strategy",),
         ("tiltak",),

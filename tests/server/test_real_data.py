@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from k2020graph.project import Project
 from k2020graph.queries import load_catalogue
 from k2020graph.server import Settings, create_app
 from k2020graph.store import AskResult, SelectResult
+from tests.seed_readers import read_strategy_assessments
 
 REPO = Path(__file__).resolve().parents[2]
 QUERY_NAMES = sorted(p.stem for p in (REPO / "queries").glob("*.rq"))
@@ -91,3 +94,44 @@ def test_every_resource_has_a_page(repo_client: TestClient, repo_kg: KnowledgeGr
     for iri in subjects:
         r = repo_client.get("/" + iri.removeprefix(BASE), headers={"Accept": "text/html"})
         assert r.status_code == 200, iri
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_the_query_page_shows_the_county_breakdown(repo_client: TestClient, repo_kg: KnowledgeGraph, lang: str) -> None:
+    """The county breakdown of a tiltak on the query page: its title in the page's list, its headings as the
+    file's ``#+ column`` lines give them, one row per county cell with the county's name (as the library answers)."""
+    path = REPO / "queries" / "county-breakdown-of-tiltak.rq"
+    text = path.read_text(encoding="utf-8")
+    meta = [line.split(":", 1) for line in text.splitlines() if line.startswith("#+ ")]
+    title = next(v.strip() for k, v in meta if k == f"#+ title@{lang}")
+    headings = [tuple(p.strip() for p in v.split("|")) for k, v in meta if k == "#+ column"]
+    heading = {var: nb if lang == "nb" else en for var, nb, en in headings}
+    assert title in repo_client.get("/query", params={"lang": lang}).text
+    r = repo_client.get("/query", params={"name": "county-breakdown-of-tiltak", "query": text, "p.nr": "1.5", "lang": lang})
+    assert r.status_code == 200
+    shown = re.findall(r'<th scope="col" title="\?(\w+)">(.*?)</th>', r.text)
+    assert shown and all(h == heading[v] for v, h in shown)
+    result = load_catalogue(repo_kg.project.query_files)["county-breakdown-of-tiltak"].run(repo_kg.store, {"nr": "1.5"})
+    assert isinstance(result, SelectResult) and result.rows
+    body = r.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == len(result.rows)
+    counties = [str(d["county"]) for d in result.dicts()]
+    county_cell = (
+        r'<td><span class="lit"(?: lang="nb")?>([^<]*)</span> <span class="tag"[^>]*>nb</span></td><td><span class="lit">\d{4}<'
+    )
+    assert re.findall(county_cell, body) == counties
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("nb", "Samlet vurdering"), ("en", "Overall assessment")])
+def test_a_strategy_page_shows_its_overall_assessment(repo_client: TestClient, seeds: Path, lang: str, heading: str) -> None:
+    """Each K2020 strategy page shows the «Samlet vurdering» of the 2016 status report, as the source words it,
+    in a section of its own (not as a bare record link under "links here")."""
+    parts = read_strategy_assessments(seeds)
+    assert [p.strategy for p in parts] == ["1", "2", "3", "4", "5", "6"]
+    for part in parts:
+        r = repo_client.get(f"/id/strategy/k2020-{part.strategy}", params={"lang": lang}, headers={"Accept": "text/html"})
+        assert r.status_code == 200
+        page = html.unescape(r.text)
+        assert f">{heading}<" in page
+        assert part.text in " ".join(page.split())
+        assert "seed002-strategy" not in page.split("data-raw", 1)[0]
