@@ -720,6 +720,22 @@ def test_a_figure_that_repeats_an_observation_has_its_year_statistic_and_value(k
         assert year is None or str(year) == str(g.value(g.value(obs, K2.refYear), SKOS.notation)), figure
 
 
+def test_a_quantity_of_the_whole_plan_has_one_value_per_year(kg) -> None:  # type: ignore[no-untyped-def]
+    """A figure about plan:k2020 is about the whole programme: one population, so one value per quantity and
+    year. (Tabell 14's, 18's and 23's årsverk were figures about the plan: four values of "full-time
+    equivalents, 2016" for four different services; they are the tables' observations, with their service
+    area, and no longer figures.)"""
+    g = kg.data_graph
+    plan = URIRef("https://w3id.org/k2020graph/id/plan/k2020")
+    values: dict[tuple[object, object], set[Decimal]] = {}
+    for figure in g.subjects(K2.about, plan):
+        if (figure, RDF.type, K2.Figure) in g:
+            key = (g.value(figure, K2.quantity), g.value(figure, K2.year))
+            values.setdefault(key, set()).add(Decimal(str(g.value(figure, K2.value))))
+    assert values, "the plan has figures (the 52 tiltak of the implementation plan)"
+    assert {k: v for k, v in values.items() if len(v) > 1} == {}
+
+
 def test_the_reader_splits_thousands_groups() -> None:
     assert split_numbers("913 2 352 1 099 2 749".split(), 4) == ["913", "2 352", "1 099", "2 749"]
     assert split_numbers("270 858 232 943".split(), 4) == ["270", "858", "232", "943"]
