@@ -162,7 +162,7 @@ class Site:
         from .diagrampages import charts_for  # the pictures of some kinds of resources (imports this module)
 
         charts = charts_for(self, iri, {v.iri for v in view.types if v.iri}, lang)
-        page_tables = self.page_tables(view, charts, lang)
+        page_tables = self.page_tables(view, charts, lang, history)
         if asked is not None:
             stem = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or "table"
             return tables.download(tables.pick(request, page_tables), *asked, stem=stem)
@@ -181,16 +181,22 @@ class Site:
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return response
 
-    def page_tables(self, view: Any, charts: list[Any], lang: str) -> list[tables.Table]:
-        """The tables of a resource page, as it shows them: the answer table, the sections, the pictures' tables."""
+    def page_tables(self, view: Any, charts: list[Any], lang: str, history: Any = None) -> list[tables.Table]:
+        """The tables of a resource page, as it shows them: the answer table, the sources' disagreements, the
+        sections, the pictures' tables and the change history."""
         found = []
         if view.answer is not None:
             a = view.answer
             keys = ["ans_col_nr", "ans_col_name", *(["ans_col_responsible"] if a.show_responsible else [])]
             keys += ["ans_col_status", "ans_col_period", "ans_col_continued", "ans_col_k2025"]
             found.append(tables.answer_table(a, [text(k, lang) for k in keys]))
+        if view.facts is not None and view.facts.disagreements:
+            columns = [text(k, lang) for k in ("col_fact", "source", "col_says")]
+            found.append(tables.disagreements_table(view.facts.disagreements, columns))
         found += [tables.section_table(sec) for sec in view.sections]
         found += [tables.chart_table(chart) for chart in charts]
+        if history and history["entries"]:
+            found.append(tables.history_table(history, [text(k, lang) for k in ("history_time", "history_who", "history_what")]))
         return found
 
     # -- data ----------------------------------------------------------------------------------------

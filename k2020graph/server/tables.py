@@ -209,6 +209,27 @@ def answer_table(answer: Any, columns: list[str]) -> Table:
     return table
 
 
+def disagreements_table(disagreements: Any, columns: list[str]) -> Table:
+    """Where the sources disagree (:class:`.answers.Disagreement`): one row per source, the fact repeated."""
+    table = Table("disagreements", columns)
+    for d in disagreements:
+        for said in d.sources:
+            table.rows.append([d.label, _texts(said.citation), _texts(said.values)])
+    return table
+
+
+def history_table(history: Any, columns: list[str]) -> Table:
+    """A resource's change history (:func:`.history.history_view`): one row per change, its lines joined."""
+    table = Table("history", columns)
+    for e in history["entries"]:
+        lines = []
+        for ln in e["lines"]:
+            about = f"{_texts(ln['subject'])} › " if ln["subject"] is not None else ""
+            lines.append(f"{ln['sign']} {about}{_texts(ln['predicate'])}: {_texts(ln['object'])}")
+        table.rows.append([e["shown"], e["who"], "\n".join(lines)])
+    return table
+
+
 def section_table(section: Any) -> Table:
     """A highlighted section of a resource page (:class:`.views.Section`)."""
     return Table(section.key, list(section.columns), [[_texts(cell) for cell in row] for row in section.rows])

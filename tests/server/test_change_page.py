@@ -102,6 +102,17 @@ def test_a_valid_turtle_change_is_shown_then_applied(app: TestClient, root: Path
     history = tiltak.text[tiltak.text.index('id="history"') :]
     assert "alice" in history and '<ins><span class="lit">Menn i helse og omsorg' in history
     assert str(entry["time"]) in history
+    # the history as a file: one row per change, time (as the page shows it), who, and what changed
+    link = re.search(r'href="([^"]*download=csv[^"]*)"', history[: history.index("</section>")])
+    assert link is not None
+    got = app.get(link.group(1).replace("&amp;", "&"))
+    assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Tid (UTC)", "Av", "Hva som endret seg"] and len(rows) == 2
+    when, who, what = rows[1]
+    assert when == str(entry["time"]).replace("T", " ")[:19] and who == "alice"
+    assert any(line.startswith("+ ") and "Menn i helse og omsorg" in line for line in what.splitlines()), what
+    assert any(line.startswith("− ") for line in what.splitlines()), what  # the old title removed
     # another tiltak's page shows no history: the change did not touch it
     assert 'id="history"' not in app.get("/id/tiltak/k2020-3.14").text
 

@@ -135,3 +135,26 @@ def test_a_strategy_page_shows_its_overall_assessment(repo_client: TestClient, s
         assert f">{heading}<" in page
         assert part.text in " ".join(page.split())
         assert "seed002-strategy" not in page.split("data-raw", 1)[0]
+
+
+def test_where_the_sources_disagree_downloads_as_it_shows(repo_client: TestClient) -> None:
+    """The disagreements table (one row per source, the fact's label spanning its rows) as CSV: the fact on
+    every row, then the source and what it says, as the page shows them."""
+    unescape = html.unescape
+    page = repo_client.get("/id/tiltak/k2020-2.4", headers={"Accept": "text/html"}).text
+    section = page[page.index('<section id="disagreements">') :]
+    section = section[: section.index("</section>")]
+    shown = []
+    fact = ""
+    for row in re.findall(r"<tr>(.*?)</tr>", section[section.index("<tbody>") :], re.S):
+        label = re.search(r"<th[^>]*>(.*?)</th>", row, re.S)
+        fact = " ".join(unescape(re.sub(r"<[^>]+>", " ", label.group(1))).split()) if label else fact
+        cells = [" ".join(unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        shown.append([fact, *cells])
+    assert len(shown) >= 2  # two sources at least, or they would not disagree
+    link = unescape(re.search(r'href="([^"]*download=csv[^"]*)"', section).group(1))  # type: ignore[union-attr]
+    got = repo_client.get(link)
+    assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Faktum", "Kilde", "Kilden sier"]
+    assert [[" ".join(c.split()) for c in r] for r in rows[1:]] == shown
