@@ -28,7 +28,10 @@ def _time(project: Project, derive: bool, runs: int) -> tuple[float, float, int]
     for _ in range(runs):
         w, c = time.perf_counter(), time.process_time()
         kg = KnowledgeGraph.load(project, derive=derive)
-        size = len(kg.store)
+        # pyoxigraph defers work after a bulk load to the store's first read (about 35-45 ms here, whatever
+        # the read): every use of a loaded graph pays it, so both sides pay it inside the timing, and the
+        # rules (whose queries are the first read) are not charged with it
+        size = len(kg.store.raw)
         walls.append(time.perf_counter() - w)
         cpus.append(time.process_time() - c)
     return statistics.median(walls) * 1000, statistics.median(cpus) * 1000, size
