@@ -24,7 +24,7 @@ from rdflib.term import Node
 
 from .errors import K2020Error
 from .namespaces import DEFAULT_BASE
-from .store import AskResult, GraphResult, Result, SelectResult, _values_block
+from .store import AskResult, GraphResult, Result, SelectResult, _values_block, sparqlwrapper_for
 
 #: The named graph the knowledge graph is published into when none is given.
 DEFAULT_GRAPH = DEFAULT_BASE + "graph"
@@ -244,10 +244,9 @@ class RemoteStore:
         self.remote = remote
 
     def _wrapper(self, sparql: str, return_format: str):  # type: ignore[no-untyped-def]
-        from SPARQLWrapper import BASIC, SPARQLWrapper
+        from SPARQLWrapper import BASIC
 
-        wrapper = SPARQLWrapper(self.remote.endpoint)
-        wrapper.setQuery(sparql)
+        wrapper = sparqlwrapper_for(self.remote.endpoint, sparql)
         wrapper.setReturnFormat(return_format)
         wrapper.setTimeout(max(1, int(self.remote.timeout)))
         wrapper.setMethod("POST")

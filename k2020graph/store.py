@@ -74,6 +74,39 @@ def _values_block(sparql: str, bindings: Mapping[str, Node]) -> str:
     return head + "\n" + values + "\n}" + tail
 
 
+#: Comments, strings and IRIs (skipped whole), or a SPARQL query form's or update operation's keyword.
+_FORM_SCAN = re.compile(
+    r'#[^\n]*|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>'
+    r"|(?<![\w:?$])(?P<form>SELECT|CONSTRUCT|ASK|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:])",
+    re.IGNORECASE,
+)
+
+
+def query_form(sparql: str) -> str | None:
+    """The query's form (SELECT, CONSTRUCT, ASK, DESCRIBE, or an update keyword), upper case; None if none.
+
+    SPARQLWrapper guesses it with a regular expression that keeps every other line of a comment block
+    and sees "ADD" in a comment's "address": it then sent a canned query as an update (HTTP 400 from
+    Oxigraph server). Here comments, strings and IRIs are skipped whole and a keyword is a whole word.
+    """
+    for m in _FORM_SCAN.finditer(sparql):
+        if m.group("form"):
+            return m.group("form").upper()
+    return None
+
+
+def sparqlwrapper_for(endpoint: str, sparql: str):  # type: ignore[no-untyped-def]
+    """A SPARQLWrapper with ``sparql`` set and its query form decided by :func:`query_form`."""
+    from SPARQLWrapper import SPARQLWrapper
+
+    wrapper = SPARQLWrapper(endpoint)
+    wrapper.setQuery(sparql)
+    form = query_form(sparql)
+    if form is not None:
+        wrapper.queryType = form
+    return wrapper
+
+
 def quads_version(quads: Iterable[ox.Quad]) -> str:
     """The data version of a set of quads (duplicates count once): :attr:`OxigraphStore.version`."""
     digest = hashlib.sha256()
@@ -181,10 +214,7 @@ class SparqlEndpointStore:
         self.timeout = timeout
 
     def _wrapper(self, sparql: str, return_format: str):  # type: ignore[no-untyped-def]
-        from SPARQLWrapper import SPARQLWrapper
-
-        wrapper = SPARQLWrapper(self.endpoint)
-        wrapper.setQuery(sparql)
+        wrapper = sparqlwrapper_for(self.endpoint, sparql)
         wrapper.setReturnFormat(return_format)
         wrapper.setTimeout(int(self.timeout))
         wrapper.setMethod("POST")

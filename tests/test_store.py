@@ -140,3 +140,21 @@ def test_the_rdflib_store_binds_as_pyoxigraph_substitutes(query: str) -> None:
     ours, theirs = RdflibStore(g).query(query, bindings), ox_store.query(query, bindings)
     assert isinstance(ours, SelectResult) and isinstance(theirs, SelectResult)
     assert [tuple(str(v) for v in r) for r in ours.rows] == [tuple(str(v) for v in r) for r in theirs.rows]
+
+
+@pytest.mark.parametrize(
+    ("query", "form"),
+    [
+        # every other line of a comment block survived SPARQLWrapper's cleaning, and "address" read as ADD
+        ("#+ help@nb: adressen\n#+ help@en: the address of the cell's page\n#+ x\nSELECT * WHERE { ?s ?p ?o }", "SELECT"),
+        ("PREFIX ex: <http://x/select#add>\nASK { ?s ex:add ?select }", "ASK"),
+        ("SELECT * WHERE { ?s ?p 'DELETE' }", "SELECT"),
+        ("construct { ?s ?p ?o } where { ?s ?p ?o }", "CONSTRUCT"),
+        ("INSERT DATA { <a:b> <a:c> 1 }", "INSERT"),
+    ],
+)
+def test_the_query_form_is_read_past_comments_strings_and_iris(query: str, form: str) -> None:
+    from k2020graph.store import query_form, sparqlwrapper_for
+
+    assert query_form(query) == form
+    assert sparqlwrapper_for("http://127.0.0.1:1/sparql", query).queryType == form
