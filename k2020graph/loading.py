@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -17,6 +18,9 @@ from .errors import InputError
 from .namespaces import DEFAULT_BASE, bind_prefixes
 from .project import Project
 from .store import OxigraphStore
+
+if TYPE_CHECKING:
+    from .shacl import HeldStore
 
 
 def _progress(items: Sequence[Path], label: str) -> Iterable[Path]:
@@ -221,6 +225,13 @@ class KnowledgeGraph:
     def base_full_graph(self) -> Graph:
         """Ontology and data without the derived layer (``export --no-derived``)."""
         return quads_to_graph([*self.ontology.all(), *self.data.all()])
+
+    def held_store(self) -> HeldStore | None:
+        """The store for validating :attr:`data_and_derived_graph` with :attr:`ontology_graph` (the
+        ``held`` of :func:`k2020graph.validation.validate_graphs`), or None where it cannot stand in."""
+        from .shacl import held_store
+
+        return held_store(self.store.raw, [*self.ontology.all(), *self.data.all(), *self.derived])
 
     @cached_property
     def store(self) -> OxigraphStore:

@@ -784,8 +784,14 @@ def _sparql_full(
 # ----------------------------------------------------------------------------------------------------
 
 
-def validate_full(data: Graph, compiled: CompiledShapes, ontology: Graph | None = None) -> list[RawResult]:
-    """Every result of the shapes over data + ontology, as pyshacl (advanced, no inference) gives them."""
+def validate_full(
+    data: Graph, compiled: CompiledShapes, ontology: Graph | None = None, held: HeldStore | None = None
+) -> list[RawResult]:
+    """Every result of the shapes over data + ontology, as pyshacl (advanced, no inference) gives them.
+
+    ``held``: data + ontology already in a pyoxigraph store (:func:`held_store`), which the SPARQL
+    constraints then run on instead of a store built here from the graphs.
+    """
     graphs = [g for g in (data, ontology) if g is not None]
     view = IndexedView(graphs)
     results: list[RawResult] = []
@@ -798,11 +804,50 @@ def validate_full(data: Graph, compiled: CompiledShapes, ontology: Graph | None 
                 for f in foci:
                     results.extend(_core_results(view, prop, f))
             for c in prop.sparql:
-                if store is None:
+                if store is None and held is not None:
+                    store, literals = held.store, held.literals
+                elif store is None:
                     store = _ox_store(graphs)
                     literals = _literal_map(store, graphs)
                 results.extend(_sparql_full(store, shape, prop, c, literals, foci) if foci else [])
     return results
+
+
+@dataclass(frozen=True)
+class HeldStore:
+    """A pyoxigraph store that holds what is validated, with :func:`_literal_map`'s map for it."""
+
+    store: Any
+    literals: dict[Any, Node]
+
+
+def held_store(store: Any, quads: Iterable[Any]) -> HeldStore | None:
+    """``store`` (a pyoxigraph store whose default graph holds exactly ``quads``, the data and the
+    ontology that :func:`validate_full` is given as rdflib graphs built from these quads) for
+    :func:`validate_full` to run the SPARQL constraints on, instead of a store built again from the graphs.
+
+    None when a literal of ``quads`` would come back from rdflib in another spelling (rdflib normalises
+    ``"01"^^xsd:integer`` to ``"1"``): the store built from the graphs would then not hold the same terms,
+    and only that one gives pyshacl's answers. Otherwise both stores hold the same triples.
+    """
+    import pyoxigraph as ox
+
+    from .terms import to_oxigraph, to_rdflib
+
+    literals: dict[Any, Node] = {}
+    seen: set[Any] = set()
+    for q in quads:
+        o = q.object
+        if not isinstance(o, ox.Literal) or o in seen:
+            continue
+        seen.add(o)
+        lit = to_rdflib(o)
+        assert isinstance(lit, Literal)
+        if to_oxigraph(lit) != o:
+            return None
+        if lit.datatype is not None and lit.datatype != XSD.string:  # the keys of _literal_map
+            literals[o] = lit
+    return HeldStore(store, literals)
 
 
 def _literal_map(store: Any, graphs: Sequence[Graph]) -> dict[Any, Node]:
