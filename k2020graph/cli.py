@@ -477,7 +477,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def _store_options(p: argparse.ArgumentParser, required: bool, endpoint: bool = True) -> None:
     """The options that name an external SPARQL 1.1 store and how to reach it."""
-    from .remote import DEFAULT_GRAPH
+    from .namespaces import DEFAULT_GRAPH  # not from .remote: building the parser need not import the HTTP client
 
     if endpoint:
         p.add_argument(

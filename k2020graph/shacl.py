@@ -35,7 +35,6 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.paths import AlternativePath, InvPath, SequencePath
-from rdflib.plugins.sparql.sparql import SPARQLTypeError
 from rdflib.term import Node
 
 Triple = tuple[Node, Node, Node]
@@ -457,10 +456,18 @@ class IndexedView(View):
     """The same view with its own dict indexes, built in one pass: for full validation, where the many
     small lookups of the core constraints cost more through rdflib's store than building these."""
 
-    def __init__(self, graphs: Sequence[Graph]) -> None:
+    def __init__(self, graphs: Sequence[Graph], triples: Iterable[Triple] | None = None) -> None:
+        """``triples``, when given, are the graphs' triples, once each (a set): read instead of the graphs,
+        whose rdflib store is slow to iterate."""
         super().__init__(graphs)
         spo: dict[Node, dict[Node, list[Node]]] = {}
         ops: dict[Node, dict[Node, list[Node]]] = {}
+        if triples is not None:
+            for s, p, o in triples:
+                spo.setdefault(s, {}).setdefault(p, []).append(o)
+                ops.setdefault(o, {}).setdefault(p, []).append(s)
+            self._spo, self._ops = spo, ops
+            return
         seen: set[Triple] | None = set() if len(self.graphs) > 1 else None
         for g in self.graphs:
             for t in g:
@@ -793,7 +800,7 @@ def validate_full(
     constraints then run on instead of a store built here from the graphs.
     """
     graphs = [g for g in (data, ontology) if g is not None]
-    view = IndexedView(graphs)
+    view = IndexedView(graphs, held.triples if held is not None else None)
     results: list[RawResult] = []
     store = None
     literals: dict[Any, Node] = {}
@@ -819,9 +826,11 @@ class HeldStore:
 
     store: Any
     literals: dict[Any, Node]
+    #: The same triples as rdflib terms, once each: what :class:`IndexedView` reads (None: the graphs).
+    triples: frozenset[Triple] | None = None
 
 
-def held_store(store: Any, quads: Iterable[Any]) -> HeldStore | None:
+def held_store(store: Any, quads: Iterable[Any], terms: dict[Any, Node] | None = None) -> HeldStore | None:
     """``store`` (a pyoxigraph store whose default graph holds exactly ``quads``, the data and the
     ontology that :func:`validate_full` is given as rdflib graphs built from these quads) for
     :func:`validate_full` to run the SPARQL constraints on, instead of a store built again from the graphs.
@@ -829,25 +838,36 @@ def held_store(store: Any, quads: Iterable[Any]) -> HeldStore | None:
     None when a literal of ``quads`` would come back from rdflib in another spelling (rdflib normalises
     ``"01"^^xsd:integer`` to ``"1"``): the store built from the graphs would then not hold the same terms,
     and only that one gives pyshacl's answers. Otherwise both stores hold the same triples.
+
+    ``terms`` (pyoxigraph term to rdflib term, as :func:`k2020graph.loading.quads_to_graph` filled it
+    while building the graphs, or empty) spares converting each term again.
     """
     import pyoxigraph as ox
 
     from .terms import to_oxigraph, to_rdflib
 
+    terms = {} if terms is None else terms
+
+    def term(t: Any) -> Node:
+        node = terms.get(t)
+        if node is None:
+            node = terms[t] = to_rdflib(t)  # type: ignore[assignment]
+        return node  # type: ignore[return-value]
+
     literals: dict[Any, Node] = {}
-    seen: set[Any] = set()
+    triples: set[Triple] = set()
     for q in quads:
         o = q.object
-        if not isinstance(o, ox.Literal) or o in seen:
-            continue
-        seen.add(o)
-        lit = to_rdflib(o)
-        assert isinstance(lit, Literal)
-        if to_oxigraph(lit) != o:
-            return None
-        if lit.datatype is not None and lit.datatype != XSD.string:  # the keys of _literal_map
+        if isinstance(o, ox.Literal) and o not in literals:
+            lit = term(o)
+            assert isinstance(lit, Literal)
+            if to_oxigraph(lit) != o:
+                return None
             literals[o] = lit
-    return HeldStore(store, literals)
+        triples.add((term(q.subject), term(q.predicate), term(o)))
+    # The keys of _literal_map: typed literals other than xsd:string.
+    typed = {k: v for k, v in literals.items() if v.datatype is not None and v.datatype != XSD.string}  # type: ignore[attr-defined]
+    return HeldStore(store, typed, frozenset(triples))
 
 
 def _literal_map(store: Any, graphs: Sequence[Graph]) -> dict[Any, Node]:
@@ -1117,6 +1137,10 @@ def incremental_results(
 
     ``base_results`` are (focus, source_shape, value, result) of the base report.
     """
+    # Here, not at the top: importing rdflib's SPARQL engine builds its grammar (~0.1 s), which a full
+    # validation (pyoxigraph) does not need.
+    from rdflib.plugins.sparql.sparql import SPARQLTypeError
+
     delta = [*added, *removed]
     if any(p in (RDFS.subClassOf,) for _s, p, _o in delta):
         return None
