@@ -70,11 +70,12 @@ _CORE = {
     SH.languageIn,
     SH.minInclusive,
 }
+_MIN_COUNT_COMPONENT, _MAX_COUNT_COMPONENT = SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent
 _COMPONENT = {
     SH["class"]: SH.ClassConstraintComponent,
     SH.datatype: SH.DatatypeConstraintComponent,
-    SH.minCount: SH.MinCountConstraintComponent,
-    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.minCount: _MIN_COUNT_COMPONENT,
+    SH.maxCount: _MAX_COUNT_COMPONENT,
     SH["in"]: SH.InConstraintComponent,
     SH.nodeKind: SH.NodeKindConstraintComponent,
     SH["or"]: SH.OrConstraintComponent,
@@ -587,24 +588,25 @@ def _is_instance(view: View, v: Node, cls: Node) -> bool:
     return any(cls in view.superclasses(t) for t in view.objects(v, RDF.type))
 
 
+#: How a value is checked, by constraint parameter: one dict lookup per value rather than a chain of rdflib
+#: term comparisons (the core constraints' hot loop).
+_VALUE_CHECKS: dict[Node, Any] = {
+    SH["class"]: lambda view, rule, v: _is_instance(view, v, rule),
+    SH.datatype: lambda view, rule, v: _datatype_ok(v, rule),
+    SH["in"]: lambda view, rule, v: v in rule,
+    SH.nodeKind: lambda view, rule, v: _node_kind_ok(v, rule),
+    SH.languageIn: lambda view, rule, v: isinstance(v, Literal) and bool(v.language) and _lang_matches(v.language or "", rule),
+    SH.pattern: lambda view, rule, v: not isinstance(v, BNode) and rule.search(str(v)) is not None,
+    SH.minInclusive: lambda view, rule, v: _min_inclusive_ok(v, rule),
+    SH["or"]: lambda view, rule, v: any(all(_value_ok(view, p2, r2, v) for p2, r2 in alt.core) for alt in rule),
+}
+
+
 def _value_ok(view: View, param: Node, rule: Any, v: Node) -> bool:
-    if param == SH["class"]:
-        return _is_instance(view, v, rule)
-    if param == SH.datatype:
-        return _datatype_ok(v, rule)
-    if param == SH["in"]:
-        return v in rule
-    if param == SH.nodeKind:
-        return _node_kind_ok(v, rule)
-    if param == SH.languageIn:
-        return isinstance(v, Literal) and bool(v.language) and _lang_matches(v.language or "", rule)
-    if param == SH.pattern:
-        return not isinstance(v, BNode) and rule.search(str(v)) is not None
-    if param == SH.minInclusive:
-        return _min_inclusive_ok(v, rule)
-    if param == SH["or"]:
-        return any(all(_value_ok(view, p2, r2, v) for p2, r2 in alt.core) for alt in rule)
-    raise Unsupported(str(param))
+    check = _VALUE_CHECKS.get(param)
+    if check is None:
+        raise Unsupported(str(param))
+    return bool(check(view, rule, v))
 
 
 @dataclass(frozen=True)
@@ -624,15 +626,18 @@ def _core_results(view: View, shape: Shape, focus: Node) -> Iterator[RawResult]:
     values = view.path_values(focus, shape.path) if shape.path is not None else {focus}
     for param, rule in shape.core:
         comp = _COMPONENT[param]  # type: ignore[index]
-        if param == SH.minCount:
+        if comp is _MIN_COUNT_COMPONENT:  # the same object: _COMPONENT holds it
             if len(values) < int(rule):
                 yield RawResult(focus, shape, None, comp)
-        elif param == SH.maxCount:
+        elif comp is _MAX_COUNT_COMPONENT:
             if len(values) > int(rule):
                 yield RawResult(focus, shape, None, comp)
         else:
+            check = _VALUE_CHECKS.get(param)
+            if check is None:
+                raise Unsupported(str(param))
             for v in values:
-                if not _value_ok(view, param, rule, v):
+                if not check(view, rule, v):
                     yield RawResult(focus, shape, v, comp)
 
 
