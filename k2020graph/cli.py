@@ -69,7 +69,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     kg = _load(args)
     # The data with the derived direct layer: the shapes check both (rules/*.rq, k2020graph/derive.py).
-    report = validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph, engine=args.engine)
+    # The SPARQL constraints run on the store already loaded rather than one built again from the graphs.
+    held = kg.held_store() if args.engine != "pyshacl" else None
+    report = validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph, engine=args.engine, held=held)
     sys.stdout.write(FORMATTERS[args.format](report, args.lang))
     return 0 if report.conforms else 1
 
@@ -475,7 +477,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def _store_options(p: argparse.ArgumentParser, required: bool, endpoint: bool = True) -> None:
     """The options that name an external SPARQL 1.1 store and how to reach it."""
-    from .remote import DEFAULT_GRAPH
+    from .namespaces import DEFAULT_GRAPH  # not from .remote: building the parser need not import the HTTP client
 
     if endpoint:
         p.add_argument(

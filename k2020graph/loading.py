@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -17,6 +18,9 @@ from .errors import InputError
 from .namespaces import DEFAULT_BASE, bind_prefixes
 from .project import Project
 from .store import OxigraphStore
+
+if TYPE_CHECKING:
+    from .shacl import HeldStore
 
 
 def _progress(items: Sequence[Path], label: str) -> Iterable[Path]:
@@ -108,13 +112,26 @@ def rebase_quad(quad: ox.Quad, old: str, new: str) -> ox.Quad:
     )
 
 
-def quads_to_graph(quads: Iterable[ox.Quad], graph: Graph | None = None) -> Graph:
-    """An rdflib graph holding ``quads`` (their default-graph triples)."""
+def quads_to_graph(quads: Iterable[ox.Quad], graph: Graph | None = None, terms: dict | None = None) -> Graph:  # type: ignore[type-arg]
+    """An rdflib graph holding ``quads`` (their default-graph triples).
+
+    ``terms`` maps pyoxigraph terms to the rdflib terms already made for them, and is filled in: each
+    distinct term is converted once (a caller building several graphs from the same files passes one).
+    """
     from .terms import to_rdflib
 
     graph = bind_prefixes(graph if graph is not None else Graph())
+    made: dict = {} if terms is None else terms  # type: ignore[type-arg]
+
+    def term(t: ox.NamedNode | ox.BlankNode | ox.Literal):  # type: ignore[no-untyped-def]
+        node = made.get(t)
+        if node is None:
+            node = made[t] = to_rdflib(t)
+        return node
+
+    add = graph.add
     for q in quads:
-        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add((term(q.subject), term(q.predicate), term(q.object)))  # type: ignore[arg-type]
     return graph
 
 
@@ -128,8 +145,8 @@ class LoadedFiles:
         for quads in self.quads.values():
             yield from quads
 
-    def graph(self) -> Graph:
-        return quads_to_graph(self.all())
+    def graph(self, terms: dict | None = None) -> Graph:  # type: ignore[type-arg]
+        return quads_to_graph(self.all(), terms=terms)
 
     def __len__(self) -> int:
         return sum(len(q) for q in self.quads.values())
@@ -190,37 +207,49 @@ class KnowledgeGraph:
         return kg
 
     @cached_property
+    def _terms(self) -> dict:  # type: ignore[type-arg]
+        """The rdflib term made for each pyoxigraph term so far: the graphs below share their terms."""
+        return {}
+
+    @cached_property
     def shapes_graph(self) -> Graph:
         return load_files(self.project.shape_files, self.base, "shapes").graph()
 
     @cached_property
     def ontology_graph(self) -> Graph:
-        return self.ontology.graph()
+        return self.ontology.graph(self._terms)
 
     @cached_property
     def data_graph(self) -> Graph:
         """The data as the files state it, without the derived layer."""
-        return self.data.graph()
+        return self.data.graph(self._terms)
 
     @cached_property
     def derived_graph(self) -> Graph:
         """The derived direct layer alone."""
-        return quads_to_graph(self.derived)
+        return quads_to_graph(self.derived, terms=self._terms)
 
     @cached_property
     def data_and_derived_graph(self) -> Graph:
         """The data with the derived layer: what ``validate`` checks."""
-        return quads_to_graph([*self.data.all(), *self.derived])
+        return quads_to_graph([*self.data.all(), *self.derived], terms=self._terms)
 
     @cached_property
     def full_graph(self) -> Graph:
         """Ontology, data and derived layer together: what is queried, exported and served."""
-        return quads_to_graph([*self.ontology.all(), *self.data.all(), *self.derived])
+        return quads_to_graph([*self.ontology.all(), *self.data.all(), *self.derived], terms=self._terms)
 
     @cached_property
     def base_full_graph(self) -> Graph:
         """Ontology and data without the derived layer (``export --no-derived``)."""
-        return quads_to_graph([*self.ontology.all(), *self.data.all()])
+        return quads_to_graph([*self.ontology.all(), *self.data.all()], terms=self._terms)
+
+    def held_store(self) -> HeldStore | None:
+        """The store for validating :attr:`data_and_derived_graph` with :attr:`ontology_graph` (the
+        ``held`` of :func:`k2020graph.validation.validate_graphs`), or None where it cannot stand in."""
+        from .shacl import held_store
+
+        return held_store(self.store.raw, [*self.ontology.all(), *self.data.all(), *self.derived], self._terms)
 
     @cached_property
     def store(self) -> OxigraphStore:

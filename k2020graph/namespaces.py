@@ -8,6 +8,8 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, 
 #: The default base of every IRI the project mints. Data files are written against it; a
 #: deployment may serve the same data under another base (see :func:`k2020graph.loading.rebase`).
 DEFAULT_BASE = "https://w3id.org/k2020graph/"
+#: The named graph an external store holds the knowledge graph in when none is given (:mod:`k2020graph.remote`).
+DEFAULT_GRAPH = DEFAULT_BASE + "graph"
 
 K2 = Namespace(DEFAULT_BASE + "def#")
 K2SH = Namespace(DEFAULT_BASE + "shapes#")

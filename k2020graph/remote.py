@@ -23,11 +23,9 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import K2020Error
-from .namespaces import DEFAULT_BASE
+from .namespaces import DEFAULT_GRAPH
 from .store import AskResult, GraphResult, Result, SelectResult, _values_block, sparqlwrapper_for
 
-#: The named graph the knowledge graph is published into when none is given.
-DEFAULT_GRAPH = DEFAULT_BASE + "graph"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Integer types some stores answer for what the SPARQL engine computes as xsd:integer (COUNT, SUM).
 _INTEGER_ALIASES = {XSD + t for t in ("int", "long", "short", "byte")}

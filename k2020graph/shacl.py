@@ -35,7 +35,6 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.paths import AlternativePath, InvPath, SequencePath
-from rdflib.plugins.sparql.sparql import SPARQLTypeError
 from rdflib.term import Node
 
 Triple = tuple[Node, Node, Node]
@@ -71,11 +70,12 @@ _CORE = {
     SH.languageIn,
     SH.minInclusive,
 }
+_MIN_COUNT_COMPONENT, _MAX_COUNT_COMPONENT = SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent
 _COMPONENT = {
     SH["class"]: SH.ClassConstraintComponent,
     SH.datatype: SH.DatatypeConstraintComponent,
-    SH.minCount: SH.MinCountConstraintComponent,
-    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.minCount: _MIN_COUNT_COMPONENT,
+    SH.maxCount: _MAX_COUNT_COMPONENT,
     SH["in"]: SH.InConstraintComponent,
     SH.nodeKind: SH.NodeKindConstraintComponent,
     SH["or"]: SH.OrConstraintComponent,
@@ -457,10 +457,18 @@ class IndexedView(View):
     """The same view with its own dict indexes, built in one pass: for full validation, where the many
     small lookups of the core constraints cost more through rdflib's store than building these."""
 
-    def __init__(self, graphs: Sequence[Graph]) -> None:
+    def __init__(self, graphs: Sequence[Graph], triples: Iterable[Triple] | None = None) -> None:
+        """``triples``, when given, are the graphs' triples, once each (a set): read instead of the graphs,
+        whose rdflib store is slow to iterate."""
         super().__init__(graphs)
         spo: dict[Node, dict[Node, list[Node]]] = {}
         ops: dict[Node, dict[Node, list[Node]]] = {}
+        if triples is not None:
+            for s, p, o in triples:
+                spo.setdefault(s, {}).setdefault(p, []).append(o)
+                ops.setdefault(o, {}).setdefault(p, []).append(s)
+            self._spo, self._ops = spo, ops
+            return
         seen: set[Triple] | None = set() if len(self.graphs) > 1 else None
         for g in self.graphs:
             for t in g:
@@ -580,24 +588,25 @@ def _is_instance(view: View, v: Node, cls: Node) -> bool:
     return any(cls in view.superclasses(t) for t in view.objects(v, RDF.type))
 
 
+#: How a value is checked, by constraint parameter: one dict lookup per value rather than a chain of rdflib
+#: term comparisons (the core constraints' hot loop).
+_VALUE_CHECKS: dict[Node, Any] = {
+    SH["class"]: lambda view, rule, v: _is_instance(view, v, rule),
+    SH.datatype: lambda view, rule, v: _datatype_ok(v, rule),
+    SH["in"]: lambda view, rule, v: v in rule,
+    SH.nodeKind: lambda view, rule, v: _node_kind_ok(v, rule),
+    SH.languageIn: lambda view, rule, v: isinstance(v, Literal) and bool(v.language) and _lang_matches(v.language or "", rule),
+    SH.pattern: lambda view, rule, v: not isinstance(v, BNode) and rule.search(str(v)) is not None,
+    SH.minInclusive: lambda view, rule, v: _min_inclusive_ok(v, rule),
+    SH["or"]: lambda view, rule, v: any(all(_value_ok(view, p2, r2, v) for p2, r2 in alt.core) for alt in rule),
+}
+
+
 def _value_ok(view: View, param: Node, rule: Any, v: Node) -> bool:
-    if param == SH["class"]:
-        return _is_instance(view, v, rule)
-    if param == SH.datatype:
-        return _datatype_ok(v, rule)
-    if param == SH["in"]:
-        return v in rule
-    if param == SH.nodeKind:
-        return _node_kind_ok(v, rule)
-    if param == SH.languageIn:
-        return isinstance(v, Literal) and bool(v.language) and _lang_matches(v.language or "", rule)
-    if param == SH.pattern:
-        return not isinstance(v, BNode) and rule.search(str(v)) is not None
-    if param == SH.minInclusive:
-        return _min_inclusive_ok(v, rule)
-    if param == SH["or"]:
-        return any(all(_value_ok(view, p2, r2, v) for p2, r2 in alt.core) for alt in rule)
-    raise Unsupported(str(param))
+    check = _VALUE_CHECKS.get(param)
+    if check is None:
+        raise Unsupported(str(param))
+    return bool(check(view, rule, v))
 
 
 @dataclass(frozen=True)
@@ -617,15 +626,18 @@ def _core_results(view: View, shape: Shape, focus: Node) -> Iterator[RawResult]:
     values = view.path_values(focus, shape.path) if shape.path is not None else {focus}
     for param, rule in shape.core:
         comp = _COMPONENT[param]  # type: ignore[index]
-        if param == SH.minCount:
+        if comp is _MIN_COUNT_COMPONENT:  # the same object: _COMPONENT holds it
             if len(values) < int(rule):
                 yield RawResult(focus, shape, None, comp)
-        elif param == SH.maxCount:
+        elif comp is _MAX_COUNT_COMPONENT:
             if len(values) > int(rule):
                 yield RawResult(focus, shape, None, comp)
         else:
+            check = _VALUE_CHECKS.get(param)
+            if check is None:
+                raise Unsupported(str(param))
             for v in values:
-                if not _value_ok(view, param, rule, v):
+                if not check(view, rule, v):
                     yield RawResult(focus, shape, v, comp)
 
 
@@ -784,10 +796,16 @@ def _sparql_full(
 # ----------------------------------------------------------------------------------------------------
 
 
-def validate_full(data: Graph, compiled: CompiledShapes, ontology: Graph | None = None) -> list[RawResult]:
-    """Every result of the shapes over data + ontology, as pyshacl (advanced, no inference) gives them."""
+def validate_full(
+    data: Graph, compiled: CompiledShapes, ontology: Graph | None = None, held: HeldStore | None = None
+) -> list[RawResult]:
+    """Every result of the shapes over data + ontology, as pyshacl (advanced, no inference) gives them.
+
+    ``held``: data + ontology already in a pyoxigraph store (:func:`held_store`), which the SPARQL
+    constraints then run on instead of a store built here from the graphs.
+    """
     graphs = [g for g in (data, ontology) if g is not None]
-    view = IndexedView(graphs)
+    view = IndexedView(graphs, held.triples if held is not None else None)
     results: list[RawResult] = []
     store = None
     literals: dict[Any, Node] = {}
@@ -798,11 +816,63 @@ def validate_full(data: Graph, compiled: CompiledShapes, ontology: Graph | None 
                 for f in foci:
                     results.extend(_core_results(view, prop, f))
             for c in prop.sparql:
-                if store is None:
+                if store is None and held is not None:
+                    store, literals = held.store, held.literals
+                elif store is None:
                     store = _ox_store(graphs)
                     literals = _literal_map(store, graphs)
                 results.extend(_sparql_full(store, shape, prop, c, literals, foci) if foci else [])
     return results
+
+
+@dataclass(frozen=True)
+class HeldStore:
+    """A pyoxigraph store that holds what is validated, with :func:`_literal_map`'s map for it."""
+
+    store: Any
+    literals: dict[Any, Node]
+    #: The same triples as rdflib terms, once each: what :class:`IndexedView` reads (None: the graphs).
+    triples: frozenset[Triple] | None = None
+
+
+def held_store(store: Any, quads: Iterable[Any], terms: dict[Any, Node] | None = None) -> HeldStore | None:
+    """``store`` (a pyoxigraph store whose default graph holds exactly ``quads``, the data and the
+    ontology that :func:`validate_full` is given as rdflib graphs built from these quads) for
+    :func:`validate_full` to run the SPARQL constraints on, instead of a store built again from the graphs.
+
+    None when a literal of ``quads`` would come back from rdflib in another spelling (rdflib normalises
+    ``"01"^^xsd:integer`` to ``"1"``): the store built from the graphs would then not hold the same terms,
+    and only that one gives pyshacl's answers. Otherwise both stores hold the same triples.
+
+    ``terms`` (pyoxigraph term to rdflib term, as :func:`k2020graph.loading.quads_to_graph` filled it
+    while building the graphs, or empty) spares converting each term again.
+    """
+    import pyoxigraph as ox
+
+    from .terms import to_oxigraph, to_rdflib
+
+    terms = {} if terms is None else terms
+
+    def term(t: Any) -> Node:
+        node = terms.get(t)
+        if node is None:
+            node = terms[t] = to_rdflib(t)  # type: ignore[assignment]
+        return node  # type: ignore[return-value]
+
+    literals: dict[Any, Node] = {}
+    triples: set[Triple] = set()
+    for q in quads:
+        o = q.object
+        if isinstance(o, ox.Literal) and o not in literals:
+            lit = term(o)
+            assert isinstance(lit, Literal)
+            if to_oxigraph(lit) != o:
+                return None
+            literals[o] = lit
+        triples.add((term(q.subject), term(q.predicate), term(o)))
+    # The keys of _literal_map: typed literals other than xsd:string.
+    typed = {k: v for k, v in literals.items() if v.datatype is not None and v.datatype != XSD.string}  # type: ignore[attr-defined]
+    return HeldStore(store, typed, frozenset(triples))
 
 
 def _literal_map(store: Any, graphs: Sequence[Graph]) -> dict[Any, Node]:
@@ -1072,6 +1142,10 @@ def incremental_results(
 
     ``base_results`` are (focus, source_shape, value, result) of the base report.
     """
+    # Here, not at the top: importing rdflib's SPARQL engine builds its grammar (~0.1 s), which a full
+    # validation (pyoxigraph) does not need.
+    from rdflib.plugins.sparql.sparql import SPARQLTypeError
+
     delta = [*added, *removed]
     if any(p in (RDFS.subClassOf,) for _s, p, _o in delta):
         return None

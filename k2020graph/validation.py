@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -18,6 +18,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
 from .namespaces import bind_prefixes
+
+if TYPE_CHECKING:
+    from .shacl import HeldStore
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 LANGS = ("nb", "en")
@@ -119,6 +122,7 @@ def validate_graphs(
     engine: str = "auto",
     *,
     parsed_queries: ParsedQueries | None = None,
+    held: HeldStore | None = None,
 ) -> ValidationReport:
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``. Pure: no argument is changed.
 
@@ -129,7 +133,9 @@ def validate_graphs(
 
     The data and the ontology are copied into one fresh graph for pyshacl to use in place, the shapes into
     another (pyshacl adds axioms to its shapes graph). ``parsed_queries``, for pyshacl, is a cache of parsed
-    SPARQL texts that a caller keeps across calls with the same shapes.
+    SPARQL texts that a caller keeps across calls with the same shapes. ``held``, for the fast engine, is
+    data + ontology already in a pyoxigraph store (:func:`k2020graph.shacl.held_store`), which spares it
+    building one from the graphs.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; one of {', '.join(ENGINES)}")
@@ -142,7 +148,7 @@ def validate_graphs(
             if engine == "fast":
                 raise
         else:
-            raw = shacl.validate_full(data, compiled, ontology)
+            raw = shacl.validate_full(data, compiled, ontology, held)
             return _report_from_raw(raw, data, ontology, shapes)
     return _validate_pyshacl(data, shapes, ontology, parsed_queries)
 
