@@ -123,6 +123,13 @@ class SparqlConstraint:
         """(triple patterns with property paths expanded, global?, single-use variables)."""
         return _analyse(self.prepared.algebra, self.query)
 
+    @cached_property
+    def required_patterns(self) -> list[tuple[Node, URIRef, Node]]:
+        """Triple patterns with a constant predicate that every result row needs (see :func:`_required`)."""
+        out: list[tuple[Node, URIRef, Node]] = []
+        _required(self.prepared.algebra, out)
+        return out
+
     @property
     def patterns(self) -> list[Pattern]:
         return self.analysis[0]
@@ -277,6 +284,53 @@ def _sparql_constraint(g: Graph, node: Node) -> SparqlConstraint:
     if re.search(r"\$(PATH|currentShape|shapesGraph)\b", text):
         raise Unsupported(f"pre-bound variable in {node}")
     return SparqlConstraint(node, _prefixes(g, node) + text, _messages(g, node))
+
+
+#: Algebra operators whose every solution comes from a solution of their input ``p``.
+_KEEPS_ROWS = frozenset(
+    {"SelectQuery", "Project", "Filter", "Extend", "OrderBy", "Group", "AggregateJoin", "ToMultiSet", "Distinct", "Reduced"}
+)
+
+
+def _required(node: Any, out: list[tuple[Node, URIRef, Node]]) -> None:
+    """The plain triple patterns (constant IRI predicate) that every solution of ``node`` must match.
+
+    Followed: the query's own operators that keep all rows of their input (projection, filter, BIND,
+    ORDER, grouping, a join's two sides, the left side of OPTIONAL and MINUS). Not followed: OPTIONAL's
+    right side, UNION (a row needs only one branch), (NOT) EXISTS, VALUES. Conservative: what is listed is
+    certainly required.
+    """
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if not isinstance(node, CompValue):
+        return
+    name = node.name
+    if name == "BGP":
+        for s, p, o in node.triples:
+            if isinstance(p, URIRef):
+                out.append((s, p, o))
+        return
+    if name in ("LeftJoin", "Minus"):
+        _required(node.p1, out)
+        return
+    if name == "Join":
+        _required(node.p1, out)
+        _required(node.p2, out)
+        return
+    if name == "Group" and node.get("expr") is None:
+        return  # an aggregate without GROUP BY gives one row even over no rows (COUNT = 0)
+    if name in _KEEPS_ROWS:
+        _required(node.get("p"), out)
+
+
+def _never_matches(c: SparqlConstraint, views: Sequence[View]) -> bool:
+    """A pattern that every row of ``c`` needs matches nothing in any of ``views``: ``c`` has no rows there."""
+    for s, p, o in c.required_patterns:
+        s_ = None if isinstance(s, Variable | BNode) else s
+        o_ = None if isinstance(o, Variable | BNode) else o
+        if all(next(iter(v.triples((s_, p, o_))), None) is None for v in views):
+            return True
+    return False
 
 
 def _analyse(algebra: Any, text: str) -> tuple[list[Pattern], bool, frozenset[Variable]]:
@@ -1042,6 +1096,8 @@ def affected_focus_nodes(shape: Shape, delta: Sequence[Triple], views: Sequence[
         if prop.core:
             constraints.append(_core_patterns(prop))
         for c in prop.sparql:
+            if _never_matches(c, views):
+                continue  # no rows before or after the change (a cube feature the data does not use, say)
             if c.global_:
                 return None
             constraints.append(c.patterns)

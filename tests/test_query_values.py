@@ -44,7 +44,10 @@ def test_every_column_of_every_canned_query_has_a_heading_in_both_languages(cata
     for q in catalogue.values():
         select = re.search(r"^SELECT(?: DISTINCT)?(.*?)\bWHERE", q.text, re.S | re.M)
         assert select, q.name
-        variables = re.findall(r"\?(\w+)", select.group(1))
+        projection = select.group(1)
+        # the projected names: plain variables, and the AS names of expressions (not the variables inside them)
+        outside = re.sub(r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)", " ", projection)
+        variables = re.findall(r"\?(\w+)", outside) + re.findall(r"\bAS\s+\?(\w+)", projection)
         assert variables, q.name
         for v in variables:
             assert set(q.columns.get(v, {})) == {"nb", "en"}, f"{q.name}: ?{v} has no heading in nb and en"

@@ -54,7 +54,9 @@ def test_run_a_canned_query_and_follow_a_tiltak_link(server: Any, page: Any) -> 
     assert rows.count() == 2
     assert page.inner_text("#rowcount") == "2"
     assert "Demensomsorgens ABC" in page.inner_text("table.results")
-    assert page.locator("#results a", has_text="Last ned CSV").count() == 1
+    assert "Last ned resultatet" in page.inner_text("#results")  # the result as CSV, Excel CSV and XLSX
+    assert page.locator("#results a[href*='download=csv']", has_text="CSV").count() == 2
+    assert page.locator("#results a[href*='download=xlsx']").count() == 1
 
     page.click("table.results a[href='/id/tiltak/k2020-3.14']")
     page.wait_for_url("**/id/tiltak/k2020-3.14")

@@ -141,7 +141,7 @@ def test_where_the_sources_disagree_downloads_as_it_shows(repo_client: TestClien
     """The disagreements table (one row per source, the fact's label spanning its rows) as CSV: the fact on
     every row, then the source and what it says, as the page shows them."""
     unescape = html.unescape
-    page = repo_client.get("/id/tiltak/k2020-2.4", headers={"Accept": "text/html"}).text
+    page = repo_client.get("/id/tiltak/k2020-2.4?lang=nb", headers={"Accept": "text/html"}).text
     section = page[page.index('<section id="disagreements">') :]
     section = section[: section.index("</section>")]
     shown = []
