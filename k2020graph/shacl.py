@@ -37,6 +37,8 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.paths import AlternativePath, InvPath, SequencePath
 from rdflib.term import Node
 
+from .store import SPARQL_OPAQUE
+
 Triple = tuple[Node, Node, Node]
 
 # ----------------------------------------------------------------------------------------------------
@@ -739,11 +741,7 @@ def _targeted_query(shape: Shape, constraint: SparqlConstraint) -> str:
 
 
 #: What the scan for nested groups looks at: strings, IRIs and comments are skipped whole.
-_SCAN = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-    r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*|[{}]|\bEXISTS\b|[?$]this\b",
-    re.IGNORECASE,
-)
+_SCAN = re.compile(SPARQL_OPAQUE + r"|[{}]|\bEXISTS\b|[?$]this\b", re.IGNORECASE)
 
 
 _THIS_FIRST = re.compile(r"\s*[?$]this\b", re.IGNORECASE)

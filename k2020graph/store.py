@@ -74,10 +74,13 @@ def _values_block(sparql: str, bindings: Mapping[str, Node]) -> str:
     return head + "\n" + values + "\n}" + tail
 
 
-#: Comments, strings and IRIs (skipped whole), or a SPARQL query form's or update operation's keyword.
+#: What a scan of SPARQL text skips whole, so that nothing inside it counts: comments, strings, IRIs.
+SPARQL_OPAQUE = r'#[^\n]*|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>'
+
+#: The opaque parts, or a SPARQL query form's or update operation's keyword.
 _FORM_SCAN = re.compile(
-    r'#[^\n]*|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>'
-    r"|(?<![\w:?$])(?P<form>SELECT|CONSTRUCT|ASK|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:])",
+    SPARQL_OPAQUE
+    + r"|(?<![\w:?$])(?P<form>SELECT|CONSTRUCT|ASK|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:])",
     re.IGNORECASE,
 )
 

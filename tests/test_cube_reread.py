@@ -54,6 +54,17 @@ def _pairs(years: tuple[str, ...], stats: tuple[str, ...]) -> tuple[Column, ...]
     return tuple((y, s, None) for y in years for s in stats)
 
 
+#: The service-area rows of Tabell 19 and 22, as printed.
+T19_T22_SERVICE_AREAS = (
+    "Diagnose, behandling og rehabilitering",
+    "Skole/helsestasjon",
+    "Annet forebyggende arbeid",
+    "Institusjoner for eldre og funksjonshemmede",
+    "Administrasjon",
+    "Totalt",
+)
+
+
 GRAD = ("quantity-graduates", "quantity-students-incl-graduates")
 FTE = "quantity-full-time-equivalents"
 CHANGE: tuple[Column, ...] = (("2015", FTE, None), ("2016", FTE, None), ("2015-2016", "quantity-change-percent", None))
@@ -294,17 +305,7 @@ READINGS: dict[int, Reading] = {
         "serviceArea",
         5343,
         5374,
-        tuple(
-            (r, 4)
-            for r in (
-                "Diagnose, behandling og rehabilitering",
-                "Skole/helsestasjon",
-                "Annet forebyggende arbeid",
-                "Institusjoner for eldre og funksjonshemmede",
-                "Administrasjon",
-                "Totalt",
-            )
-        ),
+        tuple((r, 4) for r in T19_T22_SERVICE_AREAS),
         _years("2013", "2014", "2015", "2016", stat=FTE),
         skip=tuple(range(5351, 5362)),  # page footnotes 15 and 16 and their addresses
     ),
@@ -326,17 +327,7 @@ READINGS: dict[int, Reading] = {
         "serviceArea",
         5473,
         5492,
-        tuple(
-            (r, 4)
-            for r in (
-                "Diagnose, behandling og rehabilitering",
-                "Skole/helsestasjon",
-                "Annet forebyggende arbeid",
-                "Institusjoner for eldre og funksjonshemmede",
-                "Administrasjon",
-                "Totalt",
-            )
-        ),
+        tuple((r, 4) for r in T19_T22_SERVICE_AREAS),
         _years("2013", "2014", "2015", "2016", stat=FTE),
     ),
     23: Reading(

@@ -42,15 +42,23 @@ def launched() -> Iterator[Any]:
 
 
 @contextmanager
-def watched_page(browser: Any, width: int, height: int) -> Iterator[Any]:
-    """A page in a new bokmål context of ``width`` × ``height``; ``page.console`` collects its console
-    messages and page errors (for tests that assert none)."""
+def watched_page(browser: Any, width: int, height: int, init_script: str | None = None) -> Iterator[Any]:
+    """A page in a new bokmål context of ``width`` × ``height``, for tests that assert what it did:
+    ``page.console`` collects its console messages and page errors, ``page.errors`` the page errors alone,
+    ``page.requested`` every URL it asked for. ``init_script`` runs in every document before its own."""
     context = browser.new_context(locale="nb-NO", viewport={"width": width, "height": height})
     page = context.new_page()
+    if init_script is not None:
+        page.add_init_script(init_script)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.requested = requested
     console: list[str] = []
+    errors: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.on("pageerror", lambda error: (console.append(f"pageerror: {error}"), errors.append(str(error))))
     page.console = console
+    page.errors = errors
     try:
         yield page
     finally:

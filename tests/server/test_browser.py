@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import BROWSER_MARKS, launched
+from browsing import BROWSER_MARKS, launched, watched_page
 
 pytestmark = [
     *BROWSER_MARKS,
@@ -25,19 +25,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.requested = requested
-    console: list[str] = []  # every console message of the page: a CSP violation is one
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-    page.console = console
-    try:
-        yield page
-    finally:
-        context.close()
+    with watched_page(browser, 1280, 900) as p:
+        yield p
 
 
 def test_run_a_canned_query_and_follow_a_tiltak_link(server: Any, page: Any) -> None:

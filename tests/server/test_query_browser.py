@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import BROWSER_MARKS, launched
+from browsing import BROWSER_MARKS, launched, watched_page
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "out" / "screenshots"  # test artefacts (gitignored)
@@ -48,19 +48,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.add_init_script(WATCH_CSP)
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.requested = requested
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    try:
-        yield page
-    finally:
-        context.close()
+    with watched_page(browser, 1280, 900, init_script=WATCH_CSP) as p:
+        yield p
 
 
 def violations(page: Any) -> list[dict[str, str]]:
