@@ -69,9 +69,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     kg = _load(args)
     # The data with the derived direct layer: the shapes check both (rules/*.rq, k2020graph/derive.py).
-    # The SPARQL constraints run on the store already loaded rather than one built again from the graphs.
+    # The SPARQL constraints run on the store already loaded rather than one built again from the graphs,
+    # and the rdflib graphs are built only if pyshacl has to take over (they cost more than validating).
     held = kg.held_store() if args.engine != "pyshacl" else None
-    report = validate_graphs(kg.data_and_derived_graph, kg.shapes_graph, kg.ontology_graph, engine=args.engine, held=held)
+    report = validate_graphs(
+        lambda: kg.data_and_derived_graph, kg.shapes_graph, lambda: kg.ontology_graph, engine=args.engine, held=held
+    )
     sys.stdout.write(FORMATTERS[args.format](report, args.lang))
     return 0 if report.conforms else 1
 

@@ -20,7 +20,7 @@ from rdflib.term import Node
 from .namespaces import bind_prefixes
 
 if TYPE_CHECKING:
-    from .shacl import HeldStore
+    from .shacl import HeldStore, View
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 LANGS = ("nb", "en")
@@ -115,10 +115,19 @@ class _ParsedOnceGraph(Graph):
 ENGINES = ("auto", "fast", "pyshacl")
 
 
+#: A graph, or what builds it when first needed: the fast engine on a held store (below) reads neither the
+#: data graph nor the ontology graph, and building them costs more than validating (``k2020graph validate``).
+GraphSource = Graph | Callable[[], Graph]
+
+
+def _built(source: GraphSource | None) -> Graph | None:
+    return source if source is None or isinstance(source, Graph) else source()
+
+
 def validate_graphs(
-    data: Graph,
+    data: GraphSource,
     shapes: Graph,
-    ontology: Graph | None = None,
+    ontology: GraphSource | None = None,
     engine: str = "auto",
     *,
     parsed_queries: ParsedQueries | None = None,
@@ -135,7 +144,8 @@ def validate_graphs(
     another (pyshacl adds axioms to its shapes graph). ``parsed_queries``, for pyshacl, is a cache of parsed
     SPARQL texts that a caller keeps across calls with the same shapes. ``held``, for the fast engine, is
     data + ontology already in a pyoxigraph store (:func:`k2020graph.shacl.held_store`), which spares it
-    building one from the graphs.
+    building one from the graphs; with it, ``data`` and ``ontology`` may be given as functions that build
+    them, called only if pyshacl has to take over.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; one of {', '.join(ENGINES)}")
@@ -148,9 +158,17 @@ def validate_graphs(
             if engine == "fast":
                 raise
         else:
-            raw = shacl.validate_full(data, compiled, ontology, held)
-            return _report_from_raw(raw, data, ontology, shapes)
-    return _validate_pyshacl(data, shapes, ontology, parsed_queries)
+            if held is not None and held.triples is not None:
+                view = shacl.IndexedView([], held.triples)
+                raw = shacl.validate_full(None, compiled, None, held, view)
+            else:
+                data_graph, ontology_graph = _built(data), _built(ontology)
+                view = shacl.IndexedView([g for g in (data_graph, ontology_graph) if g is not None])
+                raw = shacl.validate_full(data_graph, compiled, ontology_graph, held, view)
+            return _report_from_raw(raw, view, shapes)
+    data_graph = _built(data)
+    assert data_graph is not None
+    return _validate_pyshacl(data_graph, shapes, _built(ontology), parsed_queries)
 
 
 def _validate_pyshacl(
@@ -198,27 +216,29 @@ def _validate_pyshacl(
                 source_constraint=report_graph.value(node, SH.sourceConstraint),
             )
         )
-    return _finish(results, bind_prefixes(report_graph), data, ontology)
+    from .shacl import View
+
+    return _finish(results, bind_prefixes(report_graph), View([data, *([ontology] if ontology is not None else [])]))
 
 
 def _finish(
     results: list[ValidationResult],
     report_graph: Graph | Callable[[], Graph],
-    data: Graph,
-    ontology: Graph | None,
+    names: View,
     known: tuple[dict[Node, dict[str, str]], set[Node]] | None = None,
 ) -> ValidationReport:
-    """The report, results in their order, with the labels of their nodes. ``known``: labels already read
+    """The report, results in their order, with the labels of their nodes as ``names`` (data and ontology)
+    gives them. ``known``: labels already read
     and the nodes whose labels may have changed since (read again); every other node's are taken as known."""
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     results.sort(key=lambda r: (order.get(r.severity, 3), str(r.focus), str(r.source_shape), str(r.value)))
     nodes = {n for r in results for n in (r.focus, r.value, r.path) if n is not None}
     if known is None:
-        labels = _labels(data, ontology, nodes)
+        labels = _labels(names, nodes)
     else:
         previous, stale = known
         labels = {n: previous[n] for n in nodes if n in previous and n not in stale}
-        labels.update(_labels(data, ontology, {n for n in nodes if n not in labels}))
+        labels.update(_labels(names, {n for n in nodes if n not in labels}))
     return ValidationReport(results, report_graph, labels)
 
 
@@ -288,9 +308,9 @@ def _cbd(graph: Graph, node: Node) -> list[tuple[Node, Node, Node]]:
     return out
 
 
-def _report_from_raw(raws: list[Any], data: Graph, ontology: Graph | None, shapes: Graph) -> ValidationReport:
+def _report_from_raw(raws: list[Any], names: View, shapes: Graph) -> ValidationReport:
     results = [_result_from_raw(r) for r in raws]
-    return _finish(results, _report_graph(results, raws, shapes), data, ontology)
+    return _finish(results, _report_graph(results, raws, shapes), names)
 
 
 def validate_incremental(
@@ -345,24 +365,23 @@ def validate_incremental(
     return _finish(
         results,
         lambda: _report_graph(in_order, raws_all, shapes_graph, previous),
-        changed,
-        ontology,
+        shacl.View([changed, *([ontology] if ontology is not None else [])]),
         known=(base_report.labels, stale),
     )
 
 
-def _labels(data: Graph, ontology: Graph | None, nodes: set[Node]) -> dict[Node, dict[str, str]]:
+def _labels(view: View, nodes: set[Node]) -> dict[Node, dict[str, str]]:
+    """Each IRI's name per language: its rdfs:label, else skos:prefLabel, else dct:title; of two in one
+    language the first in code-point order, so that the report does not depend on the order of reading."""
     out: dict[Node, dict[str, str]] = {}
-    graphs = [g for g in (data, ontology) if g is not None]
     for node in nodes:
         if not isinstance(node, URIRef):
             continue
         names: dict[str, str] = {}
-        for g in graphs:
-            for prop in (RDFS.label, SKOS.prefLabel, DCTERMS.title):
-                for lit in g.objects(node, prop):
-                    if isinstance(lit, Literal):
-                        names.setdefault(lit.language or "", str(lit))
+        for prop in (RDFS.label, SKOS.prefLabel, DCTERMS.title):
+            for lit in sorted(view.objects(node, prop), key=str):
+                if isinstance(lit, Literal):
+                    names.setdefault(lit.language or "", str(lit))
         out[node] = names
     return out
 
