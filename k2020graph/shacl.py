@@ -537,6 +537,9 @@ class IndexedView(View):
                 ops.setdefault(o, {}).setdefault(p, []).append(s)
         self._spo, self._ops = spo, ops
 
+    def contains(self, t: Triple) -> bool:
+        return t[2] in self._spo.get(t[0], {}).get(t[1], ())
+
     def objects(self, s: Node, p: Node | None) -> set[Node]:
         by_p = self._spo.get(s)
         if not by_p:
@@ -849,15 +852,22 @@ def _sparql_full(
 
 
 def validate_full(
-    data: Graph, compiled: CompiledShapes, ontology: Graph | None = None, held: HeldStore | None = None
+    data: Graph | None,
+    compiled: CompiledShapes,
+    ontology: Graph | None = None,
+    held: HeldStore | None = None,
+    view: View | None = None,
 ) -> list[RawResult]:
     """Every result of the shapes over data + ontology, as pyshacl (advanced, no inference) gives them.
 
     ``held``: data + ontology already in a pyoxigraph store (:func:`held_store`), which the SPARQL
-    constraints then run on instead of a store built here from the graphs.
+    constraints then run on instead of a store built here from the graphs. ``view``: data + ontology as an
+    :class:`IndexedView` the caller has built (and reads labels from afterwards). With both, ``data`` and
+    ``ontology`` are not read and may be None.
     """
     graphs = [g for g in (data, ontology) if g is not None]
-    view = IndexedView(graphs, held.triples if held is not None else None)
+    if view is None:
+        view = IndexedView(graphs, held.triples if held is not None else None)
     results: list[RawResult] = []
     store = None
     literals: dict[Any, Node] = {}

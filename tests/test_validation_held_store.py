@@ -45,3 +45,20 @@ def test_held_store_is_refused_where_rdflib_would_respell_a_literal() -> None:
     held = held_store(_store(quads), quads)
     assert held is not None
     assert sorted(map(str, held.literals.values())) == ["1", "1.50"]  # typed ones only, in the data's spelling
+
+
+def test_a_view_of_the_held_triples_alone_answers_like_the_graphs(kg: KnowledgeGraph) -> None:
+    """The CLI validates on ``IndexedView([], held.triples)``, without rdflib graphs behind it."""
+    from rdflib import URIRef
+
+    from k2020graph.shacl import IndexedView, View
+
+    held = kg.held_store()
+    assert held is not None and held.triples is not None
+    alone, graphs = IndexedView([], held.triples), View([kg.data_and_derived_graph, kg.ontology_graph])
+    for t in list(held.triples)[:500]:
+        assert alone.contains(t) and graphs.contains(t)
+        assert alone.objects(t[0], t[1]) == graphs.objects(t[0], t[1])
+        assert alone.subjects(t[1], t[2]) == graphs.subjects(t[1], t[2])
+    missing = (URIRef("http://example.org/no"), URIRef("http://example.org/such"), URIRef("http://example.org/triple"))
+    assert not alone.contains(missing) and not graphs.contains(missing)
