@@ -5,8 +5,10 @@ Prints three tables (Markdown):
 (a) the real data validated in full as a whole CLI process: ``k2020graph validate`` (the fast engine, the
     default) against ``k2020graph validate --engine pyshacl`` and against pyshacl's own CLI
     (``pyshacl -s shapes -e ontology -a -i none data.nt``, the data files merged into one N-Triples file,
-    which pyshacl reads fastest); each run ``--repeat`` times, interleaved, median wall time and best CPU
-    time (user + system of the child process: on a shared machine the figure that measures our work);
+    which pyshacl reads fastest), and against rudof (PyPI ``pyrudof``, a SHACL engine in Rust that also
+    runs SHACL-SPARQL) on the ontology, data and derived layer with every shapes file; each run
+    ``--repeat`` times, interleaved, median wall time and best CPU time (user + system of the child process:
+    on a shared machine the figure that measures our work);
 (b) the fast engine in-process over synthetic graphs (``bench/generate.py``) at 5k/10k/50k/100k triples:
     wall and CPU seconds of ``validate_graphs`` (data already parsed), and microseconds per triple; the
     ratio of the largest to the smallest per-triple CPU time is the flatness figure (target within 2x);
@@ -23,6 +25,7 @@ on a loaded machine mostly measures the other jobs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import resource
 import statistics
 import subprocess
@@ -35,11 +38,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+import pyoxigraph as ox  # noqa: E402
 from rdflib import Graph, Literal  # noqa: E402
 from rdflib.namespace import RDF, RDFS, SKOS  # noqa: E402
 
 from k2020graph import shacl  # noqa: E402
-from k2020graph.loading import KnowledgeGraph  # noqa: E402
+from k2020graph.loading import KnowledgeGraph, read_quads  # noqa: E402
 from k2020graph.namespaces import K2  # noqa: E402
 from k2020graph.project import Project  # noqa: E402
 from k2020graph.validation import validate_graphs, validate_incremental  # noqa: E402
@@ -57,6 +61,19 @@ def synthetic_root(size: str) -> Path:
             check=True,
         )
     return out
+
+
+#: rudof's validation as a process of its own: exit 0 when the data conforms, 1 when not (as ours).
+RUDOF = """
+import sys
+import pyrudof as pr
+rudof = pr.Rudof(pr.RudofConfig())
+rudof.read_data(sys.argv[1], format=pr.RDFFormat.NTriples)
+rudof.read_shacl(sys.argv[2], format=pr.ShaclFormat.NTriples)
+report = rudof.validate_shacl()
+print(len(report), "results")
+sys.exit(1 if any(str(r.severity).endswith("Violation") for r in report) else 0)
+"""
 
 
 def timed_process(cmd: list[str]) -> tuple[float, float, int]:
@@ -77,13 +94,23 @@ def bench_cli(repeat: int, pyshacl: bool = True) -> None:
         kg.data_graph.serialize(merged, format="nt")
         ontology = REPO / "ontology" / "k2020.ttl"
         shapes = REPO / "shapes" / "k2020-shapes.ttl"
+        # rudof (pyrudof, SHACL in Rust, with SHACL-SPARQL) on exactly what `k2020graph validate` checks: the
+        # ontology, the data and the derived layer in one N-Triples file, every shapes file in another.
+        everything, all_shapes = Path(tmp) / "all.nt", Path(tmp) / "shapes.nt"
+        everything.write_bytes(ox.serialize([*kg.ontology.all(), *kg.data.all(), *kg.derived], format=ox.RdfFormat.N_TRIPLES))
+        shape_quads = [q for path in kg.project.shape_files for q in read_quads(path)]
+        all_shapes.write_bytes(ox.serialize(shape_quads, format=ox.RdfFormat.N_TRIPLES))
         commands = {
             "k2020graph validate (fast engine)": [str(BIN / "k2020graph"), "validate"],
+            "rudof (pyrudof, Rust)": [str(BIN / "python"), "-c", RUDOF, str(everything), str(all_shapes)],
             "k2020graph validate --engine pyshacl": [str(BIN / "k2020graph"), "validate", "--engine", "pyshacl"],
             "pyshacl CLI": [str(BIN / "pyshacl"), "-s", str(shapes), "-e", str(ontology), "-a", "-i", "none", str(merged)],
         }
         if not pyshacl:  # --no-pyshacl: our command alone, for before/after figures of its CPU time
-            commands = {k: v for k, v in commands.items() if "pyshacl" not in k}
+            commands = {k: v for k, v in commands.items() if "pyshacl" not in k and "rudof" not in k}
+        elif importlib.util.find_spec("pyrudof") is None:
+            del commands["rudof (pyrudof, Rust)"]
+            print("pyrudof is not installed (the bench extra brings it): rudof not measured")
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpus: dict[str, list[float]] = {name: [] for name in commands}
         codes: dict[str, set[int]] = {name: set() for name in commands}
