@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     work, _ = run.workload(root)
     logs = Path(tempfile.mkdtemp(prefix="k2020bench-overhead-logs-"))
     store = Path(tempfile.mkdtemp(prefix="k2020bench-overhead-store-"))
-    files = sorted((root / "data").rglob("*.ttl")) + sorted((root / "ontology").rglob("*.ttl"))
+    files = [run.served_file(root, logs / "served.nt")]  # files and derived direct layer, as `serve` holds them
     load = run.spawn(
         [str(run.BIN / "oxigraph"), "load", "--location", str(store), "--graph", run.REMOTE_GRAPH, "--file", *map(str, files)],
         logs / "load.log",
