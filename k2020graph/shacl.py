@@ -509,14 +509,22 @@ class View:
         return nodes
 
 
+#: Subject -> predicate -> objects, and object -> predicate -> subjects (each a collection without repeats).
+Index = tuple[dict[Node, dict[Node, Any]], dict[Node, dict[Node, Any]]]
+
+
 class IndexedView(View):
     """The same view with its own dict indexes, built in one pass: for full validation, where the many
     small lookups of the core constraints cost more through rdflib's store than building these."""
 
-    def __init__(self, graphs: Sequence[Graph], triples: Iterable[Triple] | None = None) -> None:
+    def __init__(self, graphs: Sequence[Graph], triples: Iterable[Triple] | None = None, index: Index | None = None) -> None:
         """``triples``, when given, are the graphs' triples, once each (a set): read instead of the graphs,
-        whose rdflib store is slow to iterate."""
+        whose rdflib store is slow to iterate. ``index``: the two indexes already built, as
+        :func:`held_store` builds them while converting the terms."""
         super().__init__(graphs)
+        if index is not None:
+            self._spo, self._ops = index
+            return
         spo: dict[Node, dict[Node, list[Node]]] = {}
         ops: dict[Node, dict[Node, list[Node]]] = {}
         if triples is not None:
@@ -867,7 +875,7 @@ def validate_full(
     """
     graphs = [g for g in (data, ontology) if g is not None]
     if view is None:
-        view = IndexedView(graphs, held.triples if held is not None else None)
+        view = IndexedView(graphs, index=held.index) if held is not None else IndexedView(graphs)
     results: list[RawResult] = []
     store = None
     literals: dict[Any, Node] = {}
@@ -893,8 +901,16 @@ class HeldStore:
 
     store: Any
     literals: dict[Any, Node]
-    #: The same triples as rdflib terms, once each: what :class:`IndexedView` reads (None: the graphs).
-    triples: frozenset[Triple] | None = None
+    #: The same triples as rdflib terms, indexed for :class:`IndexedView` (built while converting them).
+    index: Index
+
+    @property
+    def triples(self) -> Iterator[Triple]:
+        """The triples, once each."""
+        for s, by_p in self.index[0].items():
+            for p, objects in by_p.items():
+                for o in objects:
+                    yield s, p, o
 
 
 def held_store(store: Any, quads: Iterable[Any], terms: dict[Any, Node] | None = None) -> HeldStore | None:
@@ -922,7 +938,10 @@ def held_store(store: Any, quads: Iterable[Any], terms: dict[Any, Node] | None =
         return node  # type: ignore[return-value]
 
     literals: dict[Any, Node] = {}
-    triples: set[Triple] = set()
+    # The two indexes of IndexedView, built here in the same pass: objects and subjects as dicts used as
+    # ordered sets, which also drops a triple stated twice (in a data file and by a rule, say).
+    spo: dict[Node, dict[Node, dict[Node, None]]] = {}
+    ops: dict[Node, dict[Node, dict[Node, None]]] = {}
     for q in quads:
         o = q.object
         if isinstance(o, ox.Literal) and o not in literals:
@@ -931,10 +950,12 @@ def held_store(store: Any, quads: Iterable[Any], terms: dict[Any, Node] | None =
             if to_oxigraph(lit) != o:
                 return None
             literals[o] = lit
-        triples.add((term(q.subject), term(q.predicate), term(o)))
+        s_, p_, o_ = term(q.subject), term(q.predicate), term(o)
+        spo.setdefault(s_, {}).setdefault(p_, {})[o_] = None
+        ops.setdefault(o_, {}).setdefault(p_, {})[s_] = None
     # The keys of _literal_map: typed literals other than xsd:string.
     typed = {k: v for k, v in literals.items() if v.datatype is not None and v.datatype != XSD.string}  # type: ignore[attr-defined]
-    return HeldStore(store, typed, frozenset(triples))
+    return HeldStore(store, typed, (spo, ops))
 
 
 def _literal_map(store: Any, graphs: Sequence[Graph]) -> dict[Any, Node]:

@@ -158,8 +158,8 @@ def validate_graphs(
             if engine == "fast":
                 raise
         else:
-            if held is not None and held.triples is not None:
-                view = shacl.IndexedView([], held.triples)
+            if held is not None:
+                view = shacl.IndexedView([], index=held.index)
                 raw = shacl.validate_full(None, compiled, None, held, view)
             else:
                 data_graph, ontology_graph = _built(data), _built(ontology)
