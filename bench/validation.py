@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import pyoxigraph as ox  # noqa: E402
+import run  # noqa: E402  (bench/run.py: the served triples as one file)
 from rdflib import Graph, Literal  # noqa: E402
 from rdflib.namespace import RDF, RDFS, SKOS  # noqa: E402
 
@@ -96,8 +97,7 @@ def bench_cli(repeat: int, pyshacl: bool = True) -> None:
         shapes = REPO / "shapes" / "k2020-shapes.ttl"
         # rudof (pyrudof, SHACL in Rust, with SHACL-SPARQL) on exactly what `k2020graph validate` checks: the
         # ontology, the data and the derived layer in one N-Triples file, every shapes file in another.
-        everything, all_shapes = Path(tmp) / "all.nt", Path(tmp) / "shapes.nt"
-        everything.write_bytes(ox.serialize([*kg.ontology.all(), *kg.data.all(), *kg.derived], format=ox.RdfFormat.N_TRIPLES))
+        everything, all_shapes = run.served_file(REPO, Path(tmp) / "all.nt"), Path(tmp) / "shapes.nt"
         shape_quads = [q for path in kg.project.shape_files for q in read_quads(path)]
         all_shapes.write_bytes(ox.serialize(shape_quads, format=ox.RdfFormat.N_TRIPLES))
         commands = {

@@ -118,17 +118,10 @@ def quads_to_graph(quads: Iterable[ox.Quad], graph: Graph | None = None, terms: 
     ``terms`` maps pyoxigraph terms to the rdflib terms already made for them, and is filled in: each
     distinct term is converted once (a caller building several graphs from the same files passes one).
     """
-    from .terms import to_rdflib
+    from .terms import rdflib_terms
 
     graph = bind_prefixes(graph if graph is not None else Graph())
-    made: dict = {} if terms is None else terms  # type: ignore[type-arg]
-
-    def term(t: ox.NamedNode | ox.BlankNode | ox.Literal):  # type: ignore[no-untyped-def]
-        node = made.get(t)
-        if node is None:
-            node = made[t] = to_rdflib(t)
-        return node
-
+    term = rdflib_terms({} if terms is None else terms)
     add = graph.add
     for q in quads:
         add((term(q.subject), term(q.predicate), term(q.object)))  # type: ignore[arg-type]

@@ -446,7 +446,8 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
 class View:
     """Data and ontology seen as one graph, read through rdflib's own indexes (cheap to set up)."""
 
-    def __init__(self, graphs: Sequence[Graph]) -> None:
+    def __init__(self, graphs: Sequence[Graph | None]) -> None:
+        """``graphs``: data and ontology; a None among them (no ontology, say) is left out."""
         self.graphs = [g for g in graphs if g is not None]
         self._supers: dict[Node, set[Node]] = {}
 
@@ -517,22 +518,15 @@ class IndexedView(View):
     """The same view with its own dict indexes, built in one pass: for full validation, where the many
     small lookups of the core constraints cost more through rdflib's store than building these."""
 
-    def __init__(self, graphs: Sequence[Graph], triples: Iterable[Triple] | None = None, index: Index | None = None) -> None:
-        """``triples``, when given, are the graphs' triples, once each (a set): read instead of the graphs,
-        whose rdflib store is slow to iterate. ``index``: the two indexes already built, as
-        :func:`held_store` builds them while converting the terms."""
+    def __init__(self, graphs: Sequence[Graph | None], index: Index | None = None) -> None:
+        """``index``: the two indexes already built, as :func:`held_store` builds them while converting the
+        terms (``graphs`` is then empty: nothing else is read)."""
         super().__init__(graphs)
         if index is not None:
             self._spo, self._ops = index
             return
         spo: dict[Node, dict[Node, list[Node]]] = {}
         ops: dict[Node, dict[Node, list[Node]]] = {}
-        if triples is not None:
-            for s, p, o in triples:
-                spo.setdefault(s, {}).setdefault(p, []).append(o)
-                ops.setdefault(o, {}).setdefault(p, []).append(s)
-            self._spo, self._ops = spo, ops
-            return
         seen: set[Triple] | None = set() if len(self.graphs) > 1 else None
         for g in self.graphs:
             for t in g:
@@ -859,23 +853,14 @@ def _sparql_full(
 # ----------------------------------------------------------------------------------------------------
 
 
-def validate_full(
-    data: Graph | None,
-    compiled: CompiledShapes,
-    ontology: Graph | None = None,
-    held: HeldStore | None = None,
-    view: View | None = None,
-) -> list[RawResult]:
-    """Every result of the shapes over data + ontology, as pyshacl (advanced, no inference) gives them.
+def validate_full(view: IndexedView, compiled: CompiledShapes, held: HeldStore | None = None) -> list[RawResult]:
+    """Every result of the shapes over ``view`` (data + ontology), as pyshacl (advanced, no inference)
+    gives them. The caller keeps ``view`` to read the report's labels from.
 
-    ``held``: data + ontology already in a pyoxigraph store (:func:`held_store`), which the SPARQL
-    constraints then run on instead of a store built here from the graphs. ``view``: data + ontology as an
-    :class:`IndexedView` the caller has built (and reads labels from afterwards). With both, ``data`` and
-    ``ontology`` are not read and may be None.
+    ``held``: the same triples already in a pyoxigraph store (:func:`held_store`; ``view`` is then built on
+    its index), which the SPARQL constraints run on instead of a store built here from ``view.graphs``.
     """
-    graphs = [g for g in (data, ontology) if g is not None]
-    if view is None:
-        view = IndexedView(graphs, index=held.index) if held is not None else IndexedView(graphs)
+    graphs = view.graphs
     results: list[RawResult] = []
     store = None
     literals: dict[Any, Node] = {}
@@ -927,16 +912,9 @@ def held_store(store: Any, quads: Iterable[Any], terms: dict[Any, Node] | None =
     """
     import pyoxigraph as ox
 
-    from .terms import to_oxigraph, to_rdflib
+    from .terms import rdflib_terms, to_oxigraph
 
-    terms = {} if terms is None else terms
-
-    def term(t: Any) -> Node:
-        node = terms.get(t)
-        if node is None:
-            node = terms[t] = to_rdflib(t)  # type: ignore[assignment]
-        return node  # type: ignore[return-value]
-
+    term = rdflib_terms({} if terms is None else terms)
     literals: dict[Any, Node] = {}
     # The two indexes of IndexedView, built here in the same pass: objects and subjects as dicts used as
     # ordered sets, which also drops a triple stated twice (in a data file and by a rule, say).
@@ -1234,8 +1212,8 @@ def incremental_results(
     delta = [*added, *removed]
     if any(p in (RDFS.subClassOf,) for _s, p, _o in delta):
         return None
-    base_view = View([base, *([ontology] if ontology is not None else [])])
-    new_view = View([changed, *([ontology] if ontology is not None else [])])
+    base_view = View([base, ontology])
+    new_view = View([changed, ontology])
     views = [base_view, new_view]
     query_graph = _query_graph(changed, ontology)
     drop: set[int] = set()

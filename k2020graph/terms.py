@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -9,6 +11,7 @@ from rdflib.term import Node
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 RDFLIB_TERM = URIRef | BNode | Literal
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
@@ -26,6 +29,19 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | N
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"unsupported term {term!r}")
+
+
+def rdflib_terms(made: dict[OxTerm, Node]) -> Callable[[OxTerm], Node]:
+    """:func:`to_rdflib` remembering its answers in ``made`` (filled in): each distinct term is converted
+    once, and every graph or index built with the same ``made`` shares the same rdflib term objects."""
+
+    def term(t: OxTerm) -> Node:
+        node = made.get(t)
+        if node is None:
+            node = made[t] = to_rdflib(t)  # type: ignore[assignment]
+        return node  # type: ignore[return-value]
+
+    return term
 
 
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:

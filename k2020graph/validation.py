@@ -158,14 +158,12 @@ def validate_graphs(
             if engine == "fast":
                 raise
         else:
-            if held is not None:
-                view = shacl.IndexedView([], index=held.index)
-                raw = shacl.validate_full(None, compiled, None, held, view)
-            else:
-                data_graph, ontology_graph = _built(data), _built(ontology)
-                view = shacl.IndexedView([g for g in (data_graph, ontology_graph) if g is not None])
-                raw = shacl.validate_full(data_graph, compiled, ontology_graph, held, view)
-            return _report_from_raw(raw, view, shapes)
+            view = (
+                shacl.IndexedView([], index=held.index)
+                if held is not None
+                else shacl.IndexedView([_built(data), _built(ontology)])
+            )
+            return _report_from_raw(shacl.validate_full(view, compiled, held), view, shapes)
     data_graph = _built(data)
     assert data_graph is not None
     return _validate_pyshacl(data_graph, shapes, _built(ontology), parsed_queries)
@@ -218,7 +216,7 @@ def _validate_pyshacl(
         )
     from .shacl import View
 
-    return _finish(results, bind_prefixes(report_graph), View([data, *([ontology] if ontology is not None else [])]))
+    return _finish(results, bind_prefixes(report_graph), View([data, ontology]))
 
 
 def _finish(
@@ -365,7 +363,7 @@ def validate_incremental(
     return _finish(
         results,
         lambda: _report_graph(in_order, raws_all, shapes_graph, previous),
-        shacl.View([changed, *([ontology] if ontology is not None else [])]),
+        shacl.View([changed, ontology]),
         known=(base_report.labels, stale),
     )
 
