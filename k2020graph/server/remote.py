@@ -291,7 +291,8 @@ class RemotePool:
         if found.form == "UPDATE" or found.refusal:
             return {"ok": False, "kind": "error", "message": found.refusal or "updates are not run"}
         deadline = time.monotonic() + timeout
-        if not await asyncio.to_thread(self._slots.acquire, True, timeout):
+        # A free slot is taken at once; only a wait for one goes to a thread (a hop costs the event loop time).
+        if not self._slots.acquire(blocking=False) and not await asyncio.to_thread(self._slots.acquire, True, timeout):
             raise QueryTimeout(timeout, busy=True)
         with self._lock:
             self._running += 1

@@ -252,3 +252,23 @@ def test_results_past_the_row_cap_are_cut_not_passed_on(store: str) -> None:
     reply = asyncio.run(RemotePool(served.raw).run(request, 30))
     body = json.loads(reply["body"])
     assert reply["truncated"] and len(body["results"]["bindings"]) == 7 and body["k2020:truncated"] is True
+
+
+def test_a_full_pool_waits_for_a_slot_and_says_busy_when_none_comes(store: str) -> None:
+    """Every slot taken: a request waits for one (and runs when one is freed), or is answered busy at its timeout."""
+    import threading
+
+    from k2020graph.server.pool import QueryTimeout
+    from k2020graph.server.remote import RemotePool
+
+    served = RemoteServedStore(Remote(store, DEFAULT_GRAPH), timeout=30)
+    pool = RemotePool(served.raw, max_size=1)
+    request = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3", "results": "json", "row_cap": 100}
+    assert pool._slots.acquire(blocking=False)  # the one slot, held as a running request holds it
+    with pytest.raises(QueryTimeout) as busy:
+        asyncio.run(pool.run(request, 0.3))
+    assert busy.value.busy
+    threading.Timer(0.3, pool._slots.release).start()  # the running request ends while this one waits
+    reply = asyncio.run(pool.run(request, 10))
+    assert reply["ok"] and reply["count"] == 3
+    assert pool.health()["ready"] == 1  # its slot given back
