@@ -206,7 +206,9 @@ class KnowledgeGraph:
 
     @cached_property
     def shapes_graph(self) -> Graph:
-        return load_files(self.project.shape_files, self.base, "shapes").graph()
+        # Read-only after loading and without contexts: rdflib's plain dict store adds and looks up in
+        # about half the time of its default store (compiling the shapes is mostly such lookups).
+        return quads_to_graph(load_files(self.project.shape_files, self.base, "shapes").all(), Graph(store="SimpleMemory"))
 
     @cached_property
     def ontology_graph(self) -> Graph:
