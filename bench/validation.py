@@ -7,8 +7,9 @@ Prints three tables (Markdown):
     (``pyshacl -s shapes -e ontology -a -i none data.nt``, the data files merged into one N-Triples file,
     which pyshacl reads fastest), and against rudof (PyPI ``pyrudof``, a SHACL engine in Rust that also
     runs SHACL-SPARQL) on the ontology, data and derived layer with every shapes file; each run
-    ``--repeat`` times, interleaved, median wall time and best CPU time (user + system of the child process:
-    on a shared machine the figure that measures our work);
+    once untimed (Python writes the bytecode an installed package has), then ``--repeat`` times, interleaved:
+    median wall time and best CPU time (user + system of the child process: on a shared machine the figure
+    that measures our work), and for ours the best, median and worst of both;
 (b) the fast engine in-process over synthetic graphs (``bench/generate.py``) at 5k/10k/50k/100k triples:
     wall and CPU seconds of ``validate_graphs`` (data already parsed), and microseconds per triple; the
     ratio of the largest to the smallest per-triple CPU time is the flatness figure (target within 2x);
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import resource
 import statistics
 import subprocess
@@ -77,11 +79,16 @@ sys.exit(1 if any(str(r.severity).endswith("Violation") for r in report) else 0)
 """
 
 
+#: The environment of the timed commands: Python may write bytecode, as an installed package has it (this
+#: sandbox sets PYTHONDONTWRITEBYTECODE, and an editable install would otherwise compile every module each run).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed_process(cmd: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user + system of the process and its children) and exit code of ``cmd``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=ENV)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -114,6 +121,8 @@ def bench_cli(repeat: int, pyshacl: bool = True) -> None:
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpus: dict[str, list[float]] = {name: [] for name in commands}
         codes: dict[str, set[int]] = {name: set() for name in commands}
+        for cmd in commands.values():  # untimed: bytecode written, files in the page cache
+            timed_process(cmd)
         for _ in range(repeat):
             for name, cmd in commands.items():
                 t, c, code = timed_process(cmd)
@@ -130,7 +139,12 @@ def bench_cli(repeat: int, pyshacl: bool = True) -> None:
         print(
             f"| {name} | {med:.2f} | {cpu:.2f} | {len(ts)} | {sorted(codes[name])} | {med / ours:.1f}x | {cpu / ours_cpu:.1f}x |"
         )
-    print(f"\n`k2020graph validate` CPU (user + sys, best of {repeat}): {ours_cpu:.2f} s (target: under 1 s)")
+    mine, walls = sorted(cpus["k2020graph validate (fast engine)"]), sorted(times["k2020graph validate (fast engine)"])
+    print(
+        f"\n`k2020graph validate` CPU (user + sys) over {repeat} runs: best {ours_cpu:.2f} s, median "
+        f"{statistics.median(mine):.2f}, worst {mine[-1]:.2f}; wall: best {walls[0]:.2f}, median "
+        f"{statistics.median(walls):.2f}, worst {walls[-1]:.2f} (target: under 1 s)"
+    )
 
 
 def one_tiltak_change(data: Graph) -> tuple[list, list]:
