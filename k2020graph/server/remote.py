@@ -18,6 +18,7 @@ its timeout is given up (the store may still finish it; its own limits apply the
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import http.client
 import queue
@@ -54,6 +55,8 @@ _PASS = {
 _READ = {_JSON: ox.QueryResultsFormat.JSON, _XML: ox.QueryResultsFormat.XML, _TSV: ox.QueryResultsFormat.TSV}
 #: Idle keep-alive connections kept to the store (more than the pool's slots are never in use at once).
 _IDLE = 8
+#: Seconds between two looks for a free slot of :class:`RemotePool` while all are taken.
+_SLOT_POLL = 0.01
 
 
 class _Connections:
@@ -263,12 +266,16 @@ class RemotePool:
         self._lock = threading.Lock()
         self._running = 0
         self._ended: dict[str, int] = {}
+        # Its own threads, one per slot: a request given up at its timeout keeps its thread (and its slot)
+        # until the store's answer ends, and must not hold up anything else of the process (asyncio's
+        # shared default executor would queue every later request behind such threads, past its timeout).
+        self._threads = concurrent.futures.ThreadPoolExecutor(self.max_size, thread_name_prefix="k2020graph-remote")
 
     def start(self) -> None:
         pass
 
     def close(self) -> None:
-        pass
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     def worker_pids(self) -> list[int]:
         return []
@@ -291,9 +298,12 @@ class RemotePool:
         if found.form == "UPDATE" or found.refusal:
             return {"ok": False, "kind": "error", "message": found.refusal or "updates are not run"}
         deadline = time.monotonic() + timeout
-        # A free slot is taken at once; only a wait for one goes to a thread (a hop costs the event loop time).
-        if not self._slots.acquire(blocking=False) and not await asyncio.to_thread(self._slots.acquire, True, timeout):
-            raise QueryTimeout(timeout, busy=True)
+        # A slot is released by the thread whose request really ended (not when it was given up), so the wait
+        # for one polls: it needs no thread of its own, and ends at the request's deadline whatever else runs.
+        while not self._slots.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise QueryTimeout(timeout, busy=True)
+            await asyncio.sleep(_SLOT_POLL)
         with self._lock:
             self._running += 1
         done = threading.Event()
@@ -308,7 +318,8 @@ class RemotePool:
                 done.set()
 
         try:
-            return await asyncio.wait_for(asyncio.to_thread(work), max(0.001, deadline - time.monotonic()))
+            running = asyncio.wrap_future(self._threads.submit(work))
+            return await asyncio.wait_for(running, max(0.001, deadline - time.monotonic()))
         except TimeoutError:
             self._count("timeout")
             raise QueryTimeout(timeout) from None
@@ -334,34 +345,42 @@ class RemotePool:
                 return {"ok": False, "kind": "error", "message": str(exc)}
             raise
         with response:
-            kind = response.headers.get_content_type()
             try:
-                if kind in _READ:
-                    tee = _Tee(response)
-                    result = ox.parse_query_results(tee, _READ[kind])  # type: ignore[arg-type]
-                    if isinstance(result, ox.QueryBoolean):
-                        body = result.serialize(format=_results_format(wanted))
-                        return {"ok": True, "kind": "boolean", "body": body, "truncated": False, "count": 1}
-                    count = 0
-                    for _ in result:
-                        count += 1
-                        if count > cap:
-                            break
-                    else:
-                        while response.read(1 << 16):  # the end of the answer, so that the connection is reused
-                            pass
-                        # The store's own answer, when it is in the format asked for, under the cap, and free
-                        # of store quirks (Virtuoso's JSON "typed-literal"): no second serialisation.
-                        if kind == asked and wanted in _PASS and not (kind == _JSON and b'"typed-literal"' in tee.kept):
-                            return {"ok": True, "kind": "solutions", "body": bytes(tee.kept), "truncated": False, "count": count}
-                    again = ox.parse_query_results(_Replay(bytes(tee.kept), response), _READ[kind])  # type: ignore[arg-type]
-                    assert isinstance(again, ox.QuerySolutions)
-                    return _solutions(again, wanted, cap)
-                rdf = ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES
-                triples = (q.triple for q in ox.parse(response, format=rdf))
-                return _triples(triples, request.get("graph") or "turtle", cap, request.get("prefixes") or {})  # type: ignore[arg-type]
+                return self._read(response, wanted, asked, cap, request)
             except (SyntaxError, ValueError, OSError, http.client.HTTPException) as exc:
-                raise RemoteError(f"{shown(self.raw.remote.endpoint)}: unreadable answer ({exc}) / uleselig svar") from None
+                failure = f"{shown(self.raw.remote.endpoint)}: unreadable answer ({exc}) / uleselig svar"
+        # Raised here, after the handler, so that it carries no traceback of _read: pyoxigraph's result
+        # iterators in that frame must be freed by this thread (freed on the event loop's thread, which gets
+        # the error, they are leaked with "unsendable, but is being dropped on another thread").
+        raise RemoteError(failure)
+
+    def _read(self, response: Any, wanted: str, asked: str, cap: int, request: dict[str, Any]) -> dict[str, Any]:
+        """The reply for the store's answer ``response``, read as a stream and stopped past the row cap."""
+        kind = response.headers.get_content_type()
+        if kind in _READ:
+            tee = _Tee(response)
+            result = ox.parse_query_results(tee, _READ[kind])  # type: ignore[arg-type]
+            if isinstance(result, ox.QueryBoolean):
+                body = result.serialize(format=_results_format(wanted))
+                return {"ok": True, "kind": "boolean", "body": body, "truncated": False, "count": 1}
+            count = 0
+            for _ in result:
+                count += 1
+                if count > cap:
+                    break
+            else:
+                while response.read(1 << 16):  # the end of the answer, so that the connection is reused
+                    pass
+                # The store's own answer, when it is in the format asked for, under the cap, and free
+                # of store quirks (Virtuoso's JSON "typed-literal"): no second serialisation.
+                if kind == asked and wanted in _PASS and not (kind == _JSON and b'"typed-literal"' in tee.kept):
+                    return {"ok": True, "kind": "solutions", "body": bytes(tee.kept), "truncated": False, "count": count}
+            again = ox.parse_query_results(_Replay(bytes(tee.kept), response), _READ[kind])  # type: ignore[arg-type]
+            assert isinstance(again, ox.QuerySolutions)
+            return _solutions(again, wanted, cap)
+        rdf = ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES
+        triples = (q.triple for q in ox.parse(response, format=rdf))
+        return _triples(triples, request.get("graph") or "turtle", cap, request.get("prefixes") or {})  # type: ignore[arg-type]
 
 
 def _results_format(name: str) -> ox.QueryResultsFormat:

@@ -272,3 +272,78 @@ def test_a_full_pool_waits_for_a_slot_and_says_busy_when_none_comes(store: str) 
     reply = asyncio.run(pool.run(request, 10))
     assert reply["ok"] and reply["count"] == 3
     assert pool.health()["ready"] == 1  # its slot given back
+
+
+def test_a_request_past_its_timeout_is_answered_busy_even_when_other_threads_are_all_taken(store: str) -> None:
+    """Found at 10M triples: queries given up at their timeout kept asyncio's shared threads, the wait for a slot
+    queued behind them, and a request with a 120 s timeout was answered after 444 s. The wait must need no thread."""
+    import concurrent.futures
+    import time
+
+    from k2020graph.server.pool import QueryTimeout
+    from k2020graph.server.remote import RemotePool
+
+    served = RemoteServedStore(Remote(store, DEFAULT_GRAPH), timeout=30)
+    pool = RemotePool(served.raw, max_size=1)
+    request = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3", "results": "json", "row_cap": 100}
+
+    async def scenario() -> tuple[float, dict[str, object]]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(1))
+        hold = loop.run_in_executor(None, time.sleep, 4.0)  # every shared thread taken (given-up requests)
+        assert pool._slots.acquire(blocking=False)  # and the pool's one slot, by a request still running
+        began = time.monotonic()
+        with pytest.raises(QueryTimeout) as busy:
+            await pool.run(request, 0.5)
+        waited = time.monotonic() - began
+        assert busy.value.busy
+        pool._slots.release()
+        reply = await pool.run(request, 3.0)  # a free slot: it runs, whatever the shared threads do
+        await hold
+        return waited, reply
+
+    waited, reply = asyncio.run(scenario())
+    assert waited < 2.0, f"answered busy after {waited:.1f} s, not at its 0.5 s timeout"
+    assert reply["ok"] and reply["count"] == 3
+
+
+def test_an_unreadable_answer_frees_the_result_reader_on_its_own_thread() -> None:
+    """Found at 10M triples: an answer that broke off mid-stream raised an error whose traceback held pyoxigraph's
+    result iterator into the event loop's thread, where it could not be freed ("unsendable, but is being dropped
+    on another thread", leaked). The error must reach the caller without it."""
+    import gc
+    import sys
+
+    from k2020graph.server.pool import WorkerLost
+    from k2020graph.server.remote import RemotePool, RemoteRaw
+
+    broken = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://a.example/"}},{"s":{"ty'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(broken)))
+            self.end_headers()
+            self.wfile.write(broken)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    unraisable: list[str] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda info: unraisable.append(f"{info.exc_type.__name__}: {info.exc_value}")
+    try:
+        pool = RemotePool(RemoteRaw(Remote(f"http://127.0.0.1:{server.server_address[1]}/query"), timeout=5))
+        request = {"query": "SELECT ?s WHERE { ?s ?p ?o }", "results": "json", "row_cap": 100}
+        with pytest.raises(WorkerLost, match="unreadable answer"):
+            asyncio.run(pool.run(request, 5))
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+        server.shutdown()
+        server.server_close()
+    assert not [u for u in unraisable if "unsendable" in u], unraisable
