@@ -461,6 +461,9 @@ class Server:
 
     def restart(self) -> None:
         self.stop()
+        if self.backend is not None:  # ours-remote: the store too, which may still run (or have died of) the query
+            _stop(self.backend)
+            self.backend = None
         self.restarts += 1
         self.start()
 
