@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -196,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for proc in procs:
             run._stop(proc)
+        shutil.rmtree(store, ignore_errors=True)  # the loaded store (400 MB at 1M); the logs stay
     return 0
 
 

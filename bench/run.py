@@ -986,6 +986,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-api", action="store_true", help="do not also time ours at /api/queries/{name}")
     parser.add_argument("--no-engine", action="store_true", help="do not time the queries in-process (no HTTP) first")
+    parser.add_argument("--queries", default="", help="only these canned queries (comma-separated names; default all)")
     parser.add_argument("--out", type=Path, help="the JSON results file (default bench/results/run-TIME.json)")
     parser.add_argument("--engine-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
@@ -1042,6 +1043,11 @@ def main(argv: list[str] | None = None) -> int:
             if n is None:
                 triples = sum(1 for _ in open(files[0], "rb"))
             work, skipped = workload(root)
+            if args.queries:
+                wanted = set(args.queries.split(","))
+                if wanted - {w.name for w in work}:
+                    raise SystemExit(f"--queries: no such canned query: {', '.join(sorted(wanted - {w.name for w in work}))}")
+                work = [w for w in work if w.name in wanted]
             size = {
                 "label": label,
                 "triples": triples,
