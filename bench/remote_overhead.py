@@ -118,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(p),
                 "--timeout",
                 f"{args.request_timeout:g}",
-                "--client-budget",  # one client asking in sequence: a query of over a minute must not make the next a 429
-                f"{max(60.0, 4 * args.request_timeout):g}",
+                *run.client_budget(args.request_timeout),
             ]
             env = {**os.environ, "PYTHONPATH": str(tree)}
             with open(logs / f"{name}.log", "wb") as log:

@@ -402,9 +402,7 @@ class Server:
 
     def command(self, port: int) -> list[str]:
         t = self.args.request_timeout
-        # The one client here asks in sequence; its query-seconds per minute must not run out because a single
-        # query of a large graph takes longer than the default budget (60 s): then every later query was a 429.
-        budget = ["--client-budget", f"{max(60.0, 4 * t):g}"]
+        budget = client_budget(t)
         if self.name in STORE_VARIANTS:
             where = (
                 ["--store-dir", str(self.workdir / "store")] if self.name == "ours-disk" else ["--store", self.backend_endpoint]
@@ -543,6 +541,15 @@ def bench_server(name: str, root: Path, files: list[Path], work: list[Workload],
 # ----------------------------------------------------------------------------------------------------
 # The engine alone: pyoxigraph in a child process (as our server's workers run it), no HTTP
 # ----------------------------------------------------------------------------------------------------
+
+
+def client_budget(request_timeout: float) -> list[str]:
+    """``serve``'s per-client query budget for a benchmark's one client, which asks in sequence.
+
+    Four request timeouts a minute: with the default (60 s), a single query of a large graph that took longer
+    made every later query of the run a 429.
+    """
+    return ["--client-budget", f"{max(60.0, 4 * request_timeout):g}"]
 
 
 def served_file(root: Path, out: Path) -> Path:
@@ -1045,8 +1052,9 @@ def main(argv: list[str] | None = None) -> int:
             work, skipped = workload(root)
             if args.queries:
                 wanted = set(args.queries.split(","))
-                if wanted - {w.name for w in work}:
-                    raise SystemExit(f"--queries: no such canned query: {', '.join(sorted(wanted - {w.name for w in work}))}")
+                unknown = wanted - {w.name for w in work}
+                if unknown:
+                    raise SystemExit(f"--queries: no such canned query: {', '.join(sorted(unknown))}")
                 work = [w for w in work if w.name in wanted]
             size = {
                 "label": label,

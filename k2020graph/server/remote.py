@@ -306,7 +306,6 @@ class RemotePool:
             await asyncio.sleep(_SLOT_POLL)
         with self._lock:
             self._running += 1
-        done = threading.Event()
 
         def work() -> dict[str, Any]:
             try:
@@ -315,7 +314,6 @@ class RemotePool:
                 with self._lock:
                     self._running -= 1
                 self._slots.release()  # when the request really ends, not when it is given up
-                done.set()
 
         try:
             running = asyncio.wrap_future(self._threads.submit(work))
