@@ -244,7 +244,7 @@ class KnowledgeGraph:
         ``held`` of :func:`k2020graph.validation.validate_graphs`), or None where it cannot stand in."""
         from .shacl import held_store
 
-        return held_store(self.store.raw, [*self.ontology.all(), *self.data.all(), *self.derived], self._terms)
+        return held_store(self.store.raw, [*self.ontology.all(), *self.data.all(), *self.derived])
 
     @cached_property
     def store(self) -> OxigraphStore:

@@ -563,6 +563,83 @@ class IndexedView(View):
         return set(by_p.get(p, ()))
 
 
+class StoreView(View):
+    """The same view read from the pyoxigraph store that holds data and ontology (default graph), for full
+    validation of a store that loading built: each lookup asks the store, and only the terms the shapes
+    meet are converted to rdflib's (once each), rather than all of them into an index first.
+
+    The store gives typed literals back in a normalised spelling (``"1.50"^^xsd:decimal`` as ``"1.5"``):
+    ``literals`` (:func:`held_store`'s map) gives each back as the data spells it, as rdflib reads it.
+    """
+
+    def __init__(self, store: Any, literals: dict[Any, Node]) -> None:
+        import pyoxigraph as ox
+
+        super().__init__([])
+        self._store = store
+        self._default = ox.DefaultGraph()
+        self._literals = literals
+        self._rdflib: dict[Any, Node] = {}  # pyoxigraph term -> rdflib term
+        self._ox: dict[Node, Any] = {}  # and back
+        self._by_subject: dict[Node, dict[Node, list[Node]]] = {}
+
+    def _term(self, t: Any) -> Node:
+        node = self._rdflib.get(t)
+        if node is None:
+            from .terms import to_rdflib
+
+            node = self._literals.get(t) or to_rdflib(t)
+            assert node is not None
+            self._rdflib[t] = node
+            self._ox.setdefault(node, t)
+        return node
+
+    def _pattern_term(self, node: Node | None) -> Any:
+        if node is None:
+            return None
+        t = self._ox.get(node)
+        if t is None:
+            from .terms import to_oxigraph
+
+            t = self._ox[node] = to_oxigraph(node)
+        return t
+
+    def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Any:
+        if isinstance(s, Literal):
+            return ()
+        return self._store.quads_for_pattern(self._pattern_term(s), self._pattern_term(p), self._pattern_term(o), self._default)
+
+    def _described(self, s: Node) -> dict[Node, list[Node]]:
+        # A node's triples are read at once and remembered: the core constraints ask for several
+        # properties of each focus node, and for the same node's types again and again (sh:class).
+        by_p = self._by_subject.get(s)
+        if by_p is None:
+            by_p = self._by_subject[s] = {}
+            term = self._term
+            for q in self._quads(s, None, None):
+                by_p.setdefault(term(q.predicate), []).append(term(q.object))
+        return by_p
+
+    def contains(self, t: Triple) -> bool:
+        return t[2] in self._described(t[0]).get(t[1], ())
+
+    def objects(self, s: Node, p: Node | None) -> set[Node]:
+        by_p = self._described(s)
+        if p is None:
+            return {o for objs in by_p.values() for o in objs}
+        return set(by_p.get(p, ()))
+
+    def subjects(self, p: Node | None, o: Node) -> set[Node]:
+        return {self._term(q.subject) for q in self._quads(None, p, o)}
+
+    def subjects_of(self, p: Node) -> set[Node]:
+        return {self._term(q.subject) for q in self._quads(None, p, None)}
+
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[Triple]:
+        for q in self._quads(*pattern):
+            yield self._term(q.subject), self._term(q.predicate), self._term(q.object)  # type: ignore[misc]
+
+
 # ----------------------------------------------------------------------------------------------------
 # Core constraints, with pyshacl's rules
 # ----------------------------------------------------------------------------------------------------
@@ -853,12 +930,12 @@ def _sparql_full(
 # ----------------------------------------------------------------------------------------------------
 
 
-def validate_full(view: IndexedView, compiled: CompiledShapes, held: HeldStore | None = None) -> list[RawResult]:
+def validate_full(view: View, compiled: CompiledShapes, held: HeldStore | None = None) -> list[RawResult]:
     """Every result of the shapes over ``view`` (data + ontology), as pyshacl (advanced, no inference)
     gives them. The caller keeps ``view`` to read the report's labels from.
 
-    ``held``: the same triples already in a pyoxigraph store (:func:`held_store`; ``view`` is then built on
-    its index), which the SPARQL constraints run on instead of a store built here from ``view.graphs``.
+    ``held``: the same triples already in a pyoxigraph store (:func:`held_store`; ``view`` is then its
+    :class:`StoreView`), which the SPARQL constraints run on instead of a store built here from ``view.graphs``.
     """
     graphs = view.graphs
     results: list[RawResult] = []
@@ -875,76 +952,87 @@ def validate_full(view: IndexedView, compiled: CompiledShapes, held: HeldStore |
                     store, literals = held.store, held.literals
                 elif store is None:
                     store = _ox_store(graphs)
-                    literals = _literal_map(store, graphs)
+                    literals = _literal_map(graphs)
                 results.extend(_sparql_full(store, shape, prop, c, literals, foci) if foci else [])
     return results
 
 
 @dataclass(frozen=True)
 class HeldStore:
-    """A pyoxigraph store that holds what is validated, with :func:`_literal_map`'s map for it."""
+    """A pyoxigraph store that holds what is validated, with :func:`_literal_map`'s map for it and a view
+    of it for the core constraints and the report's labels."""
 
     store: Any
     literals: dict[Any, Node]
-    #: The same triples as rdflib terms, indexed for :class:`IndexedView` (built while converting them).
-    index: Index
-
-    @property
-    def triples(self) -> Iterator[Triple]:
-        """The triples, once each."""
-        for s, by_p in self.index[0].items():
-            for p, objects in by_p.items():
-                for o in objects:
-                    yield s, p, o
+    view: StoreView
 
 
-def held_store(store: Any, quads: Iterable[Any], terms: dict[Any, Node] | None = None) -> HeldStore | None:
+def held_store(store: Any, quads: Iterable[Any]) -> HeldStore | None:
     """``store`` (a pyoxigraph store whose default graph holds exactly ``quads``, the data and the
     ontology that :func:`validate_full` is given as rdflib graphs built from these quads) for
-    :func:`validate_full` to run the SPARQL constraints on, instead of a store built again from the graphs.
+    :func:`validate_full` to run on, instead of a store built again from the graphs and an index of them.
 
-    None when a literal of ``quads`` would come back from rdflib in another spelling (rdflib normalises
-    ``"01"^^xsd:integer`` to ``"1"``): the store built from the graphs would then not hold the same terms,
-    and only that one gives pyshacl's answers. Otherwise both stores hold the same triples.
-
-    ``terms`` (pyoxigraph term to rdflib term, as :func:`k2020graph.loading.quads_to_graph` filled it
-    while building the graphs, or empty) spares converting each term again.
+    None where the store cannot stand in for the graphs: where rdflib would spell a literal of ``quads``
+    otherwise (it normalises ``"01"^^xsd:integer`` to ``"1"``), so that only a store built from the graphs
+    gives pyshacl's answers; and where two spellings of a literal are one value to the store
+    (``"1.50"`` and ``"1.5"`` as xsd:decimal), so that it holds fewer triples than the graphs.
     """
     import pyoxigraph as ox
 
-    from .terms import rdflib_terms, to_oxigraph
+    from .terms import to_oxigraph, to_rdflib
 
-    term = rdflib_terms({} if terms is None else terms)
-    literals: dict[Any, Node] = {}
-    # The two indexes of IndexedView, built here in the same pass: objects and subjects as dicts used as
-    # ordered sets, which also drops a triple stated twice (in a data file and by a rule, say).
-    spo: dict[Node, dict[Node, dict[Node, None]]] = {}
-    ops: dict[Node, dict[Node, dict[Node, None]]] = {}
+    xsd_string = ox.NamedNode(str(XSD.string))
+    spelled: dict[Any, Node] = {}  # typed literals other than xsd:string (what the store may respell)
     for q in quads:
         o = q.object
-        if isinstance(o, ox.Literal) and o not in literals:
-            lit = term(o)
-            assert isinstance(lit, Literal)
+        if type(o) is ox.Literal and o.language is None and o.datatype != xsd_string and o not in spelled:
+            lit = to_rdflib(o)
+            assert lit is not None
             if to_oxigraph(lit) != o:
                 return None
-            literals[o] = lit
-        s_, p_, o_ = term(q.subject), term(q.predicate), term(o)
-        spo.setdefault(s_, {}).setdefault(p_, {})[o_] = None
-        ops.setdefault(o_, {}).setdefault(p_, {})[s_] = None
-    # The keys of _literal_map: typed literals other than xsd:string.
-    typed = {k: v for k, v in literals.items() if v.datatype is not None and v.datatype != XSD.string}  # type: ignore[attr-defined]
-    return HeldStore(store, typed, (spo, ops))
+            spelled[o] = lit
+    literals = _in_store_spelling(spelled)
+    if literals is None:
+        return None
+    return HeldStore(store, literals, StoreView(store, literals))
 
 
-def _literal_map(store: Any, graphs: Sequence[Graph]) -> dict[Any, Node]:
-    """Oxigraph may give a literal back in a normalised spelling; map such literals to the data's own."""
+def _in_store_spelling(spelled: dict[Any, Node], strict: bool = True) -> dict[Any, Node] | None:
+    """``spelled`` (pyoxigraph literal as written -> its rdflib term) keyed by the spelling in which a
+    pyoxigraph store gives each literal back (``"1.50"^^xsd:decimal`` comes back as ``"1.5"``).
+
+    Where two literals come back as one: None if ``strict``, else the one first in code-point order."""
+    import pyoxigraph as ox
+
+    written = list(spelled)
+    scratch = ox.Store()
+    scratch.bulk_extend(
+        ox.Quad(ox.NamedNode(f"urn:x-k2020graph:{i}"), ox.NamedNode("urn:x-k2020graph:p"), o) for i, o in enumerate(written)
+    )
+    out: dict[Any, Node] = {}
+    for q in scratch:
+        lit = spelled[written[int(q.subject.value.rsplit(":", 1)[1])]]
+        known = out.get(q.object)
+        if known is not None:
+            if strict:
+                return None
+            if str(known) <= str(lit):
+                continue
+        out[q.object] = lit
+    return out
+
+
+def _literal_map(graphs: Sequence[Graph]) -> dict[Any, Node]:
+    """Oxigraph gives some literals back in a normalised spelling: map them to the data's own."""
     from .terms import to_oxigraph
 
-    out: dict[Any, Node] = {}
+    spelled: dict[Any, Node] = {}
     for g in graphs:
         for o in g.objects(None, None):
             if isinstance(o, Literal) and o.datatype is not None and o.datatype != XSD.string:
-                out[to_oxigraph(o)] = o
+                spelled.setdefault(to_oxigraph(o), o)
+    out = _in_store_spelling(spelled, strict=False)
+    assert out is not None
     return out
 
 

@@ -158,11 +158,7 @@ def validate_graphs(
             if engine == "fast":
                 raise
         else:
-            view = (
-                shacl.IndexedView([], index=held.index)
-                if held is not None
-                else shacl.IndexedView([_built(data), _built(ontology)])
-            )
+            view = held.view if held is not None else shacl.IndexedView([_built(data), _built(ontology)])
             return _report_from_raw(shacl.validate_full(view, compiled, held), view, shapes)
     data_graph = _built(data)
     assert data_graph is not None

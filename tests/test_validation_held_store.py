@@ -47,20 +47,66 @@ def test_held_store_is_refused_where_rdflib_would_respell_a_literal() -> None:
     assert sorted(map(str, held.literals.values())) == ["1", "1.50"]  # typed ones only, in the data's spelling
 
 
-def test_a_view_of_the_held_triples_alone_answers_like_the_graphs(kg: KnowledgeGraph) -> None:
-    """The CLI validates on ``IndexedView([], index=held.index)``, without rdflib graphs behind it."""
+def test_held_store_is_refused_where_two_spellings_are_one_value_to_the_store() -> None:
+    # rdflib keeps both spellings (two triples); the store holds one value, so one triple: a maxCount 1
+    # would pass on the store and fail in pyshacl.
+    quads = _quads(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        '<http://example.org/a> <http://example.org/p> "1.50"^^xsd:decimal, "1.5"^^xsd:decimal .'
+    )
+    assert len(list(_store(quads))) == 1 and len(quads) == 2  # what the refusal is about
+    assert held_store(_store(quads), quads) is None
+
+
+_SPELLING_DATA = """@prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a a ex:T ; ex:amount "1.50"^^xsd:decimal ."""
+
+_SPELLING_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:S a sh:NodeShape ; sh:targetClass ex:T ;
+    sh:property [ sh:path ex:amount ; sh:pattern "^1[.]5$" ; sh:message "p" ] ;
+    sh:sparql [ a sh:SPARQLConstraint ; sh:message "m" ;
+        sh:select "SELECT $this ?value WHERE { $this <http://example.org/amount> ?value }" ] ."""
+
+
+def test_typed_literals_keep_the_data_spelling_in_the_fast_engine() -> None:
+    """The store gives "1.50"^^xsd:decimal back as "1.5": the report, the SPARQL constraints' values and the
+    core constraints (sh:pattern reads the spelling) must see the data's "1.50", as pyshacl does."""
+    from rdflib import Graph
+
+    data = Graph().parse(data=_SPELLING_DATA, format="turtle")
+    shapes = Graph().parse(data=_SPELLING_SHAPES, format="turtle")
+    quads = _quads(_SPELLING_DATA)
+    held = held_store(_store(quads), quads)
+    assert held is not None
+    reference = validate_graphs(data, shapes, engine="pyshacl")
+
+    def key(report: ValidationReport) -> list[tuple[str, str, str]]:
+        return sorted((str(r.value), str(getattr(r.value, "datatype", "")), str(r.constraint)) for r in report.results)
+
+    assert ("1.50", "http://www.w3.org/2001/XMLSchema#decimal") in {k[:2] for k in key(reference)}
+    assert key(validate_graphs(data, shapes, engine="fast")) == key(reference)  # a store built from the graphs
+    assert key(validate_graphs(data, shapes, engine="fast", held=held)) == key(reference)  # the loaded store
+
+
+def test_a_view_of_the_held_store_answers_like_the_graphs(kg: KnowledgeGraph) -> None:
+    """The CLI validates on ``held.view``, the loaded store read directly, without rdflib graphs behind it."""
     from rdflib import URIRef
 
-    from k2020graph.shacl import IndexedView, View
+    from k2020graph.shacl import View
 
     held = kg.held_store()
     assert held is not None
-    alone, graphs = IndexedView([], index=held.index), View([kg.data_and_derived_graph, kg.ontology_graph])
-    triples = list(held.triples)
-    assert len(triples) == len(set(triples)) == len(set(kg.data_and_derived_graph) | set(kg.ontology_graph))
-    for t in triples[:500]:
+    alone, graphs = held.view, View([kg.data_and_derived_graph, kg.ontology_graph])
+    triples = list(alone.triples((None, None, None)))
+    assert len(triples) == len(set(triples))
+    assert set(triples) == set(kg.data_and_derived_graph) | set(kg.ontology_graph)
+    for t in triples[::25]:
         assert alone.contains(t) and graphs.contains(t)
         assert alone.objects(t[0], t[1]) == graphs.objects(t[0], t[1])
+        assert alone.objects(t[0], None) == graphs.objects(t[0], None)
         assert alone.subjects(t[1], t[2]) == graphs.subjects(t[1], t[2])
+    p = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+    assert alone.subjects_of(p) == graphs.subjects_of(p)
     missing = (URIRef("http://example.org/no"), URIRef("http://example.org/such"), URIRef("http://example.org/triple"))
     assert not alone.contains(missing) and not graphs.contains(missing)
