@@ -178,3 +178,25 @@ def test_targets_are_data_cube_classes() -> None:
 
 
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "fast"])
+@pytest.mark.parametrize("count", [0, 1, 2, 3])
+def test_ic1_reports_an_observation_without_exactly_one_data_set(engine: str, count: int) -> None:
+    """IC-1 on an observation with 0-3 data sets, both engines: none reported with the observation as
+    value, two or more reported once per data set (the expectation is counted here, not by the shape)."""
+    from rdflib.namespace import RDF as _RDF
+
+    from k2020graph.validation import validate_graphs
+
+    data = Graph().parse(ROOT / "tests" / "shapes" / "cube" / "CubeIC01.pass.ttl", format="turtle")
+    obs = URIRef("https://w3id.org/k2020graph/id/cube/fixture-table-a")
+    data.remove((obs, QB.dataSet, None))
+    sets = [URIRef(f"https://w3id.org/k2020graph/id/cube/fixture-other-{i}") for i in range(count)]
+    for ds in sets:
+        data.add((obs, QB.dataSet, ds))
+        data.add((ds, _RDF.type, QB.DataSet))
+    report = validate_graphs(data, shapes(), ontology(), engine=engine)
+    got = {(r.focus, r.value) for r in report.results if r.source_constraint == K2SH.CubeIC01}
+    expected = {(obs, obs)} if count == 0 else set() if count == 1 else {(obs, ds) for ds in sets}
+    assert got == expected
