@@ -25,10 +25,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cached_property
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -937,23 +939,56 @@ def validate_full(view: View, compiled: CompiledShapes, held: HeldStore | None =
     ``held``: the same triples already in a pyoxigraph store (:func:`held_store`; ``view`` is then its
     :class:`StoreView`), which the SPARQL constraints run on instead of a store built here from ``view.graphs``.
     """
-    graphs = view.graphs
+    # The SPARQL constraints run in a second thread while this one checks the core constraints, and this
+    # one then helps with those left: pyoxigraph lets go of the GIL while it evaluates a query, so on a
+    # machine with two cores they overlap.
+    plan = [(shape, focus_nodes(view, shape)) for shape in compiled.shapes]
+    jobs = [(shape, prop, c, foci) for shape, foci in plan if foci for prop in (shape, *shape.properties) for c in prop.sparql]
+    store, literals = (held.store, held.literals) if held is not None else (None, {})
+    if jobs and store is None:
+        store = _ox_store(view.graphs)
+        literals = _literal_map(view.graphs)
+    # Likely the longest first (one query over many focus nodes), to overlap the core constraints: a short
+    # query there would mostly wait for the GIL, which the core constraints hold.
+    pending: SimpleQueue[int] = SimpleQueue()
+    for i in sorted(range(len(jobs)), key=lambda i: (jobs[i][2].needs_prebinding, -len(jobs[i][3]))):
+        pending.put(i)
+    answers: list[list[RawResult]] = [[] for _ in jobs]
+
+    def answer_pending() -> None:
+        while True:
+            try:
+                i = pending.get_nowait()
+            except Empty:
+                return
+            shape, prop, c, foci = jobs[i]
+            answers[i] = list(_sparql_full(store, shape, prop, c, literals, foci))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="k2020graph-sparql") as pool:
+        helper = pool.submit(answer_pending) if jobs else None
+        try:
+            core = [
+                [r for f in foci for r in _core_results(view, prop, f)] if prop.core else []
+                for shape, foci in plan
+                for prop in (shape, *shape.properties)
+            ]
+            answer_pending()
+        except BaseException:
+            while not pending.empty():  # the helper stops after the query it is running
+                pending.get_nowait()
+            raise
+        if helper is not None:
+            helper.result()
+    sparql_rows = iter(answers)
+    # in the order of one thread: per shape and property shape, its core results, then its SPARQL ones
     results: list[RawResult] = []
-    store = None
-    literals: dict[Any, Node] = {}
-    for shape in compiled.shapes:
-        foci = focus_nodes(view, shape)
+    core_rows = iter(core)
+    for shape, foci in plan:
         for prop in (shape, *shape.properties):
-            if prop.core:
-                for f in foci:
-                    results.extend(_core_results(view, prop, f))
-            for c in prop.sparql:
-                if store is None and held is not None:
-                    store, literals = held.store, held.literals
-                elif store is None:
-                    store = _ox_store(graphs)
-                    literals = _literal_map(graphs)
-                results.extend(_sparql_full(store, shape, prop, c, literals, foci) if foci else [])
+            results.extend(next(core_rows))
+            if foci:
+                for _c in prop.sparql:
+                    results.extend(next(sparql_rows))
     return results
 
 

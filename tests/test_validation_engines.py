@@ -273,3 +273,20 @@ def test_cli_engines_give_the_same_report(capsys) -> None:  # type: ignore[no-un
         return sorted(json.dumps(r, sort_keys=True) for r in report["results"])
 
     assert rows(fast) == rows(ref)
+
+
+def test_an_error_in_a_sparql_constraint_reaches_the_caller() -> None:
+    """The SPARQL constraints run beside the core constraints in a second thread: a query that the store
+    refuses (an undeclared prefix) must still end the validation with its error, not vanish with the thread."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:message "m" ;
+            sh:property [ sh:path ex:p ; sh:minCount 1 ; sh:message "p" ] ;
+            sh:sparql [ a sh:SPARQLConstraint ; sh:message "q" ; sh:select "SELECT $this WHERE { $this nope:p ?o }" ] .
+        """,
+        format="turtle",
+    )
+    data = Graph().parse(data="<http://example.org/a> a <http://example.org/C> .", format="turtle")
+    with pytest.raises(SyntaxError, match="Prefix not found"):
+        validate_graphs(data, shapes, None, engine="fast")
