@@ -992,6 +992,10 @@ def validate_full(view: View, compiled: CompiledShapes, held: HeldStore | None =
     return results
 
 
+#: An xsd:integer in its canonical spelling, which rdflib and the store keep as it is (tested).
+CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+
+
 @dataclass(frozen=True)
 class HeldStore:
     """A pyoxigraph store that holds what is validated, with :func:`_literal_map`'s map for it and a view
@@ -1016,11 +1020,14 @@ def held_store(store: Any, quads: Iterable[Any]) -> HeldStore | None:
 
     from .terms import to_oxigraph, to_rdflib
 
-    xsd_string = ox.NamedNode(str(XSD.string))
+    xsd_string, xsd_integer = ox.NamedNode(str(XSD.string)), ox.NamedNode(str(XSD.integer))
     spelled: dict[Any, Node] = {}  # typed literals other than xsd:string (what the store may respell)
     for q in quads:
         o = q.object
-        if type(o) is ox.Literal and o.language is None and o.datatype != xsd_string and o not in spelled:
+        if type(o) is ox.Literal and o.language is None and o not in spelled:
+            datatype = o.datatype
+            if datatype == xsd_string or (datatype == xsd_integer and CANONICAL_INTEGER.fullmatch(o.value)):
+                continue  # spelled alike by rdflib and the store (most of the data's typed literals)
             lit = to_rdflib(o)
             assert lit is not None
             if to_oxigraph(lit) != o:
