@@ -143,3 +143,20 @@ def test_every_server_in_the_benchmark_gets_the_triples_ours_serves(tmp_path: Pa
     kg = KnowledgeGraph.load(Project.at(ROOT))
     want = {(q.subject, q.predicate, q.object) for q in kg.store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     assert kg.derived and got == want
+
+
+def test_validation_bench_runs_the_other_checkout_s_package(tmp_path: Path) -> None:
+    """`bench/validation.py --against DIR` must time DIR's k2020graph, not this repository's (which an
+    editable install and a working directory in the repository would put first on the path)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import validation  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    package = tmp_path / "k2020graph"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text("import sys; print('other checkout', sys.argv[1:])\n")
+    cmd, cwd, env = validation.against_command(tmp_path)
+    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.startswith("other checkout") and "validate" in out
