@@ -512,21 +512,13 @@ class View:
         return nodes
 
 
-#: Subject -> predicate -> objects, and object -> predicate -> subjects (each a collection without repeats).
-Index = tuple[dict[Node, dict[Node, Any]], dict[Node, dict[Node, Any]]]
-
-
 class IndexedView(View):
     """The same view with its own dict indexes, built in one pass: for full validation, where the many
     small lookups of the core constraints cost more through rdflib's store than building these."""
 
-    def __init__(self, graphs: Sequence[Graph | None], index: Index | None = None) -> None:
-        """``index``: the two indexes already built, as :func:`held_store` builds them while converting the
-        terms (``graphs`` is then empty: nothing else is read)."""
+    def __init__(self, graphs: Sequence[Graph | None]) -> None:
         super().__init__(graphs)
-        if index is not None:
-            self._spo, self._ops = index
-            return
+        # subject -> predicate -> objects, and object -> predicate -> subjects
         spo: dict[Node, dict[Node, list[Node]]] = {}
         ops: dict[Node, dict[Node, list[Node]]] = {}
         seen: set[Triple] | None = set() if len(self.graphs) > 1 else None
