@@ -14,7 +14,7 @@ from rdflib.namespace import RDF, SH, XSD, NamespaceManager
 from rdflib.term import Node
 
 from ..namespaces import K2SH, bind_prefixes
-from ..validation import ValidationReport, ValidationResult, count_phrase, result_json, result_lines
+from ..validation import ValidationReport, ValidationResult, count_phrase, result_json, result_lines, stable_turtle
 from .change import ChangeReport, ResultKey, result_key
 from .texts import text
 
@@ -191,7 +191,7 @@ def format_turtle(report: ChangeReport, lang: str = "nb", everything: bool = Fal
         if wanted[key] > 0:
             wanted[key] -= 1
             out.add((node, NEW_IN_CHANGE, Literal(True, datatype=XSD.boolean)))
-    return out.serialize(format="turtle")
+    return stable_turtle(out)
 
 
 def _key_of_report_node(source: Graph, node: Node, results: Sequence[ValidationResult], report: ChangeReport, data, shapes):  # type: ignore[no-untyped-def]
