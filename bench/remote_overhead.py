@@ -153,13 +153,11 @@ def main(argv: list[str] | None = None) -> int:
                 fit = int(args.budget / max(took * len(targets), 1e-3))
                 rounds[w.name] = max(args.min_rounds, min(args.rounds, fit))
             rows: dict[str, dict[str, int | None]] = {}
-            order = list(targets.items())
             for i in range(args.rounds):
                 for w in work:
                     if i >= rounds[w.name]:
                         continue
-                    # the order turns every round: the one asked second would find the store's caches warm
-                    for t, endpoint in order[i % len(order) :] + order[: i % len(order)]:
+                    for t, endpoint in run.in_turn(list(targets.items()), i):
                         url, form = ask(t, endpoint, w.text)
                         t0 = time.perf_counter()
                         r = client.get(url) if form is None else client.post(url, data=form)

@@ -35,6 +35,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -541,6 +542,16 @@ def bench_server(name: str, root: Path, files: list[Path], work: list[Workload],
 # ----------------------------------------------------------------------------------------------------
 # The engine alone: pyoxigraph in a child process (as our server's workers run it), no HTTP
 # ----------------------------------------------------------------------------------------------------
+
+
+T = TypeVar("T")
+
+
+def in_turn(items: list[T], round_: int) -> list[T]:
+    """``items`` starting at another one each round (round ``i`` at item ``i`` mod their number), so that
+    none is always run after the same one (the one asked second finds caches warm, a busy moment hits one)."""
+    k = round_ % len(items) if items else 0
+    return items[k:] + items[:k]
 
 
 def client_budget(request_timeout: float) -> list[str]:

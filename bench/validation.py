@@ -135,8 +135,7 @@ def bench_cli(repeat: int, pyshacl: bool = True, against: Path | None = None) ->
         for cmd, cwd, env in runs.values():  # untimed: bytecode written, files in the page cache
             timed_process(cmd, cwd, env)
         for i in range(repeat):
-            # the order turns every round, so that no command always follows the same one
-            for name, (cmd, cwd, env) in list(runs.items())[:: 1 if i % 2 == 0 else -1]:
+            for name, (cmd, cwd, env) in run.in_turn(list(runs.items()), i):
                 t, c, code = timed_process(cmd, cwd, env)
                 times[name].append(t)
                 cpus[name].append(c)

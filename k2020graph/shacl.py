@@ -580,11 +580,7 @@ class StoreView(View):
     def _term(self, t: Any) -> Node:
         node = self._rdflib.get(t)
         if node is None:
-            from .terms import to_rdflib
-
-            node = self._literals.get(t) or to_rdflib(t)
-            assert node is not None
-            self._rdflib[t] = node
+            node = self._rdflib[t] = _from_store(t, self._literals)
             self._ox.setdefault(node, t)
         return node
 
@@ -886,17 +882,23 @@ def _ox_store(graphs: Sequence[Graph]):  # type: ignore[no-untyped-def]
     return store
 
 
+def _from_store(term: Any, literals: dict[Any, Node]) -> Node:
+    """The rdflib term for a term read from a pyoxigraph store; a typed literal in the data's spelling
+    (``literals``: :func:`held_store`'s or :func:`_literal_map`'s map)."""
+    from .terms import to_rdflib
+
+    node = literals.get(term) or to_rdflib(term)
+    assert node is not None
+    return node
+
+
 def _sparql_full(
     store: Any, targeted: Shape, shape: Shape, c: SparqlConstraint, literals: dict[Any, Node], foci: Iterable[Node] = ()
 ) -> Iterator[RawResult]:
     import pyoxigraph as ox
 
-    from .terms import to_rdflib
-
     def back(term: Any) -> Node | None:
-        if term is None:
-            return None
-        return literals.get(term) or to_rdflib(term)
+        return None if term is None else _from_store(term, literals)
 
     out: list[tuple[Node | None, Node | None]] = []
     if c.needs_prebinding:  # one query per focus node, $this substituted (SPARQL SEP-0007, as SHACL pre-binds)
@@ -931,19 +933,23 @@ def validate_full(view: View, compiled: CompiledShapes, held: HeldStore | None =
     ``held``: the same triples already in a pyoxigraph store (:func:`held_store`; ``view`` is then its
     :class:`StoreView`), which the SPARQL constraints run on instead of a store built here from ``view.graphs``.
     """
-    # The SPARQL constraints run in a second thread while this one checks the core constraints, and this
-    # one then helps with those left: pyoxigraph lets go of the GIL while it evaluates a query, so on a
-    # machine with two cores they overlap.
-    plan = [(shape, focus_nodes(view, shape)) for shape in compiled.shapes]
-    jobs = [(shape, prop, c, foci) for shape, foci in plan if foci for prop in (shape, *shape.properties) for c in prop.sparql]
+    # One slot per shape and property shape, in the order of the results: its core results, then its
+    # SPARQL constraints' in their order.
+    slots: list[tuple[Shape, Shape, set[Node]]] = []
+    for shape in compiled.shapes:
+        foci = focus_nodes(view, shape)
+        slots += [(shape, prop, foci) for prop in (shape, *shape.properties)]
+    jobs = [(k, c) for k, (_shape, prop, foci) in enumerate(slots) if foci for c in prop.sparql]
     store, literals = (held.store, held.literals) if held is not None else (None, {})
     if jobs and store is None:
         store = _ox_store(view.graphs)
         literals = _literal_map(view.graphs)
-    # Likely the longest first (one query over many focus nodes), to overlap the core constraints: a short
-    # query there would mostly wait for the GIL, which the core constraints hold.
+    # The SPARQL constraints run in a second thread while this one checks the core constraints, and this
+    # one then helps with those left: pyoxigraph lets go of the GIL while it evaluates a query, so on a
+    # machine with two cores they overlap. Likely the longest first (one query over many focus nodes): a
+    # short query beside the core constraints would mostly wait for the GIL, which they hold.
     pending: SimpleQueue[int] = SimpleQueue()
-    for i in sorted(range(len(jobs)), key=lambda i: (jobs[i][2].needs_prebinding, -len(jobs[i][3]))):
+    for i in sorted(range(len(jobs)), key=lambda i: (jobs[i][1].needs_prebinding, -len(slots[jobs[i][0]][2]))):
         pending.put(i)
     answers: list[list[RawResult]] = [[] for _ in jobs]
 
@@ -953,17 +959,14 @@ def validate_full(view: View, compiled: CompiledShapes, held: HeldStore | None =
                 i = pending.get_nowait()
             except Empty:
                 return
-            shape, prop, c, foci = jobs[i]
+            k, c = jobs[i]
+            shape, prop, foci = slots[k]
             answers[i] = list(_sparql_full(store, shape, prop, c, literals, foci))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="k2020graph-sparql") as pool:
         helper = pool.submit(answer_pending) if jobs else None
         try:
-            core = [
-                [r for f in foci for r in _core_results(view, prop, f)] if prop.core else []
-                for shape, foci in plan
-                for prop in (shape, *shape.properties)
-            ]
+            by_slot = [[r for f in foci for r in _core_results(view, prop, f)] if prop.core else [] for _s, prop, foci in slots]
             answer_pending()
         except BaseException:
             while not pending.empty():  # the helper stops after the query it is running
@@ -971,17 +974,9 @@ def validate_full(view: View, compiled: CompiledShapes, held: HeldStore | None =
             raise
         if helper is not None:
             helper.result()
-    sparql_rows = iter(answers)
-    # in the order of one thread: per shape and property shape, its core results, then its SPARQL ones
-    results: list[RawResult] = []
-    core_rows = iter(core)
-    for shape, foci in plan:
-        for prop in (shape, *shape.properties):
-            results.extend(next(core_rows))
-            if foci:
-                for _c in prop.sparql:
-                    results.extend(next(sparql_rows))
-    return results
+    for (k, _c), rows in zip(jobs, answers, strict=True):
+        by_slot[k].extend(rows)
+    return [r for rows in by_slot for r in rows]
 
 
 #: An xsd:integer in its canonical spelling, which rdflib and the store keep as it is (tested).

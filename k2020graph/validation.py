@@ -514,8 +514,10 @@ def stable_turtle(graph: Graph) -> str:
     A report's results are blank nodes, which the Turtle writer sorts by their labels, and rdflib draws
     those at random. They are renamed here in the order of what they hold: a digest of each node's own
     triples, refined with its neighbours' digests until that tells no more nodes apart (colour refinement,
-    as graph canonicalisation starts; rdflib's full canonicalisation took 99 s for a report of 1,338
-    results). Nodes still alike are alike in every triple, so either order writes the same text.
+    the first step of graph canonicalisation). The full canonical labelling that :mod:`changes.triples
+    <k2020graph.changes.triples>` uses to compare small graphs (rdflib's) took 99 s for a report of 1,338
+    results. Nodes that refinement leaves alike have the same triples around them to every depth, as a
+    report's results with equal fields do, and write the same text in either order.
     """
     import hashlib
 

@@ -160,3 +160,18 @@ def test_validation_bench_runs_the_other_checkout_s_package(tmp_path: Path) -> N
     cmd, cwd, env = validation.against_command(tmp_path)
     out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
     assert out.startswith("other checkout") and "validate" in out
+
+
+def test_in_turn_puts_each_item_first_once_in_as_many_rounds() -> None:
+    """bench/run.py ``in_turn``: the order in which the benchmarks ask their servers or run their commands."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import run  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    items = ["a", "b", "c", "d"]
+    rounds = [run.in_turn(items, i) for i in range(len(items))]
+    assert all(sorted(r) == items for r in rounds)  # each round runs every item once
+    for position in range(len(items)):  # and over four rounds each item stands once in each position
+        assert sorted(r[position] for r in rounds) == items
+    assert run.in_turn(items, len(items)) == items and run.in_turn([], 3) == []
